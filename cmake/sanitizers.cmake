@@ -1,0 +1,13 @@
+# Sanitizers as an INTERFACE target: every target of the project links it, so a sanitizer build
+# instruments the library, the binary and the tests alike.
+add_library(livekv_sanitizers INTERFACE)
+if(LIVEKV_SANITIZER STREQUAL "address")
+  target_compile_options(livekv_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(livekv_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(LIVEKV_SANITIZER STREQUAL "thread")
+  target_compile_options(livekv_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(livekv_sanitizers INTERFACE -fsanitize=thread)
+elseif(NOT LIVEKV_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "LIVEKV_SANITIZER must be '', 'address' or 'thread', not '${LIVEKV_SANITIZER}'")
+endif()

@@ -1,0 +1,53 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livekv/status.hpp"
+
+namespace livekv {
+
+// Every setting of the server. Each flag --name has an environment variable LIVEKV_NAME (upper
+// case, '-' → '_'); a flag on the command line wins over the variable.
+struct config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0 = hardware concurrency (resolved by parse_config)
+  std::string data_dir = "./data";
+  std::size_t max_key_bytes = 1024;
+  std::size_t max_value_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::string log_level = "info";
+  std::string access_log = "off";  // off | stderr | stdout | a file path
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};
+};
+
+struct parsed_args {
+  config cfg;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+// Looks up an environment variable; injectable so tests need not touch the real environment.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+env_lookup process_env();
+
+// Parses flags (argv[1..]) over environment variables over defaults and validates the result.
+// Errors (errc::bad_request) name the flag or variable and what was wrong with it.
+result<parsed_args> parse_config(const std::vector<std::string>& args, const env_lookup& env);
+
+// The --help text.
+std::string help_text();
+
+// Parses "10s", "250ms", "2m" or a plain number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& s);
+// Parses "1048576", "64KiB", "1MiB", "1k", "1m" (binary multiples).
+std::optional<std::size_t> parse_size(const std::string& s);
+
+}  // namespace livekv

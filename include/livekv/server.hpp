@@ -1,0 +1,60 @@
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+
+#include "livekv/config.hpp"
+#include "livekv/handlers/admin_handlers.hpp"
+#include "livekv/handlers/kv_handlers.hpp"
+#include "livekv/http/router.hpp"
+#include "livekv/net/connection_registry.hpp"
+#include "livekv/net/http_session.hpp"
+#include "livekv/server_state.hpp"
+#include "livekv/status.hpp"
+#include "livekv/store/kv_store.hpp"
+
+namespace spdlog { class logger; }
+
+namespace livekv {
+namespace net { class listener; }
+
+// The composition root: owns the io_context and its threads, the store, the routes and the
+// listener, and runs the lifecycle start → serve → drain → stop. Not thread-safe itself: call
+// open() then run() from one thread; shutdown comes from SIGINT/SIGTERM or request_stop().
+class server {
+ public:
+  explicit server(config cfg);
+  ~server();
+
+  // Binds the listening socket. Errors: errc::internal (address in use, bad address, ...).
+  status open();
+  // Serves until drained; returns after every thread has stopped.
+  void run();
+  // Begins a graceful shutdown, as SIGTERM does. Thread-safe.
+  void request_stop();
+
+  std::uint16_t port() const;
+
+ private:
+  void begin_drain();
+  void check_drained();
+
+  config cfg_;
+  boost::asio::io_context ioc_;
+  server_state state_;
+  store::kv_store store_;
+  http::router routes_;
+  handlers::kv_handlers kv_;
+  handlers::admin_handlers admin_;
+  net::connection_registry registry_;
+  std::shared_ptr<spdlog::logger> access_log_;
+  std::optional<net::session_env> env_;
+  std::shared_ptr<net::listener> listener_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+}  // namespace livekv

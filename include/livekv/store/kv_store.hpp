@@ -1,0 +1,94 @@
+#pragma once
+#include <atomic>
+#include <functional>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "livekv/status.hpp"
+#include "livekv/store/entry.hpp"
+#include "livekv/store/operation.hpp"
+
+namespace livekv::store {
+
+struct list_query {
+  std::string prefix;
+  std::optional<std::string> start_after;  // exclusive
+  std::size_t limit = 100;
+};
+
+struct list_item {
+  std::string key;
+  entry e;
+};
+
+struct list_page {
+  std::vector<list_item> items;
+  std::optional<std::string> next;  // last key returned, when more keys match
+  std::uint64_t revision = 0;       // the store revision the page was read at
+};
+
+struct store_stats {
+  std::uint64_t keys = 0;
+  std::uint64_t bytes = 0;  // key bytes + value bytes
+  std::uint64_t revision = 0;
+};
+
+// The in-memory key space. Thread-safe: readers run concurrently under a shared lock; writers are
+// serialized by the commit mutex, so revision order is apply order. The exclusive lock is held only
+// to apply an already-validated commit to the maps (no I/O, no allocation of values under it).
+class kv_store {
+ public:
+  kv_store() = default;
+  kv_store(const kv_store&) = delete;
+  kv_store& operator=(const kv_store&) = delete;
+
+  // A copy of the key's entry (sharing the value), or nullopt.
+  std::optional<entry> get(std::string_view key) const;
+
+  // Keys in byte order matching the query; O(log n + limit).
+  list_page list(const list_query& q) const;
+
+  // Checks every condition and, when all hold, applies every operation under one new revision
+  // (no new revision when no operation writes). Keys must already be validated by the caller.
+  // A failed condition is an outcome, not an error; the error path is reserved for the log.
+  result<commit_outcome> commit(const commit_request& req);
+
+  std::uint64_t revision() const noexcept { return revision_.load(std::memory_order_acquire); }
+  store_stats stats() const;
+
+ private:
+  // Transparent hashing lets lookups take a string_view without building a std::string.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+  };
+  using map_type = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
+
+  const entry* find_locked(std::string_view key) const;
+  bool holds(const condition& c, const entry* current) const;
+  void apply_locked(const operation& op, std::uint64_t rev, op_outcome& out);
+
+  // Serializes writers: held from condition check to apply, so a commit sees no interleaving
+  // writer and revisions are assigned in apply order. Readers never take it.
+  std::mutex commit_mutex_;
+
+  // Guards map_, index_, bytes_. Shared for reads, exclusive only while applying.
+  mutable std::shared_mutex map_mutex_;
+  map_type map_;
+  // Ordered view of map_'s keys for prefix listing. The views point into map_'s nodes, whose keys
+  // never move (unordered_map is node-based), so an index entry lives exactly as long as its node.
+  std::set<std::string_view> index_;
+  std::uint64_t bytes_ = 0;
+
+  // Written under map_mutex_ (exclusive); read lock-free for response headers.
+  std::atomic<std::uint64_t> revision_{0};
+};
+
+}  // namespace livekv::store

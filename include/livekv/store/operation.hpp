@@ -1,0 +1,55 @@
+#pragma once
+// The unit of change: a commit request is a list of conditions and a list of operations. A single
+// PUT or DELETE, an If-Match write, a CAS and a batch are all commit requests, so there is exactly
+// one commit path (and, later, one log record kind and one feed event per commit).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livekv/store/entry.hpp"
+
+namespace livekv::store {
+
+struct condition {
+  enum class kind : std::uint8_t {
+    mod_revision,  // the key's mod_revision equals `revision` (0 = the key is absent)
+    value_equals,  // the key exists and its bytes equal `bytes`
+    exists,        // the key exists iff `present`
+  };
+  kind what = kind::exists;
+  std::string key;
+  std::uint64_t revision = 0;
+  std::string bytes;
+  bool present = true;
+};
+
+struct operation {
+  enum class kind : std::uint8_t { put, erase, get };
+  kind what = kind::get;
+  std::string key;
+  value_ptr val;  // put only
+};
+
+struct commit_request {
+  std::vector<condition> conditions;
+  std::vector<operation> ops;
+};
+
+// What one operation found and did.
+struct op_outcome {
+  std::optional<entry> previous;  // the key's entry before this op (the value, for get)
+  bool created = false;           // put: the key did not exist
+};
+
+struct commit_outcome {
+  // The revision the write took; for a commit that failed a condition or wrote nothing, the store
+  // revision at which it was evaluated.
+  std::uint64_t revision = 0;
+  bool applied = false;
+  std::optional<std::size_t> failed_condition;  // index into conditions, when !applied
+  std::optional<entry> failed_current;          // that condition's key as it was
+  std::vector<op_outcome> results;              // one per op, when applied
+};
+
+}  // namespace livekv::store

@@ -1,0 +1,202 @@
+#include "livekv/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+#include <thread>
+
+namespace livekv {
+namespace {
+
+// One row per flag: the table drives parsing, the environment look-up and --help alike, so a
+// flag cannot exist without its variable and its documentation.
+struct flag_spec {
+  const char* name;
+  const char* value_name;  // nullptr for switches
+  const char* help;
+  std::function<bool(config&, const std::string&)> set;
+};
+
+template <typename T>
+bool parse_uint(const std::string& s, T& out, unsigned long long max) {
+  unsigned long long v = 0;
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc{} || p != end || s.empty() || v > max) return false;
+  out = static_cast<T>(v);
+  return true;
+}
+
+const std::vector<flag_spec>& flags() {
+  static const std::vector<flag_spec> table = {
+      {"host", "ADDR", "Address to listen on. Use 0.0.0.0 or :: to serve other machines.",
+       [](config& c, const std::string& v) { c.host = v; return !v.empty(); }},
+      {"port", "N", "TCP port (0 picks a free one and prints it).",
+       [](config& c, const std::string& v) { return parse_uint(v, c.port, 65535); }},
+      {"threads", "N", "I/O threads serving connections (default: one per CPU core).",
+       [](config& c, const std::string& v) { return parse_uint(v, c.threads, 1024) && c.threads > 0; }},
+      {"data-dir", "DIR", "Where the data lives (log and snapshots).",
+       [](config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
+      {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n == 0 || *n > 64 * 1024) return false;
+         c.max_key_bytes = *n;
+         return true;
+       }},
+      {"max-value-bytes", "SIZE",
+       "Largest value accepted (default 1MiB). Larger bodies get 413 before they are read.",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n == 0 || *n > std::size_t{1} << 30) return false;
+         c.max_value_bytes = *n;
+         return true;
+       }},
+      {"max-header-bytes", "SIZE", "Largest request head (request line + headers; default 16KiB), else 431.",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n < 1024 || *n > 1024 * 1024) return false;
+         c.max_header_bytes = *n;
+         return true;
+       }},
+      {"log-level", "LEVEL", "trace, debug, info, warn, error or off.",
+       [](config& c, const std::string& v) {
+         static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         c.log_level = v;
+         return std::any_of(std::begin(levels), std::end(levels), [&](const char* l) { return v == l; });
+       }},
+      {"access-log", "DEST",
+       "One line per request to off (default), stderr, stdout or a file path. Written by a "
+       "background thread, so it never blocks a request.",
+       [](config& c, const std::string& v) { c.access_log = v; return !v.empty(); }},
+      {"header-timeout", "DURATION",
+       "Time allowed to receive a request's head and body (default 10s); slow clients are cut off.",
+       [](config& c, const std::string& v) {
+         auto d = parse_duration(v);
+         if (!d || d->count() <= 0) return false;
+         c.header_timeout = *d;
+         return true;
+       }},
+      {"idle-timeout", "DURATION", "How long an idle keep-alive connection is kept open (default 60s).",
+       [](config& c, const std::string& v) {
+         auto d = parse_duration(v);
+         if (!d || d->count() <= 0) return false;
+         c.idle_timeout = *d;
+         return true;
+       }},
+      {"shutdown-timeout", "DURATION",
+       "On SIGINT/SIGTERM, how long in-flight requests may take to finish (default 10s).",
+       [](config& c, const std::string& v) {
+         auto d = parse_duration(v);
+         if (!d || d->count() < 0) return false;
+         c.shutdown_timeout = *d;
+         return true;
+       }},
+  };
+  return table;
+}
+
+std::string env_name(const char* flag) {
+  std::string n = "LIVEKV_";
+  for (const char* p = flag; *p; ++p) n += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+  return n;
+}
+
+const flag_spec* find_flag(std::string_view name) {
+  for (const auto& f : flags())
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+env_lookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 12) return std::nullopt;
+  const long long n = std::stoll(s.substr(0, i));
+  const std::string unit = s.substr(i);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
+  return std::nullopt;
+}
+
+std::optional<std::size_t> parse_size(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 12) return std::nullopt;
+  const std::size_t n = std::stoull(s.substr(0, i));
+  std::string unit = s.substr(i);
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (unit.empty() || unit == "b") return n;
+  if (unit == "k" || unit == "kb" || unit == "kib") return n << 10;
+  if (unit == "m" || unit == "mb" || unit == "mib") return n << 20;
+  if (unit == "g" || unit == "gb" || unit == "gib") return n << 30;
+  return std::nullopt;
+}
+
+result<parsed_args> parse_config(const std::vector<std::string>& args, const env_lookup& env) {
+  parsed_args out;
+  for (const auto& f : flags()) {
+    const std::string var = env_name(f.name);
+    if (auto v = env(var)) {
+      if (!f.set(out.cfg, *v)) return status(errc::bad_request, "invalid " + var + "=" + *v);
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") { out.show_help = true; continue; }
+    if (a == "--version") { out.show_version = true; continue; }
+    if (!a.starts_with("--")) return status(errc::bad_request, "unexpected argument '" + a + "' (see --help)");
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    const flag_spec* f = find_flag(name);
+    if (!f) return status(errc::bad_request, "unknown flag --" + name + " (see --help)");
+    if (!value) {
+      if (i + 1 >= args.size()) return status(errc::bad_request, "--" + name + " needs a value");
+      value = args[++i];
+    }
+    if (!f->set(out.cfg, *value)) return status(errc::bad_request, "invalid value for --" + name + ": '" + *value + "'");
+  }
+  if (out.cfg.threads == 0) out.cfg.threads = std::max(1u, std::thread::hardware_concurrency());
+  return out;
+}
+
+std::string help_text() {
+  std::string t =
+      "livekv - a key-value server that speaks HTTP\n"
+      "\n"
+      "Usage: livekv [FLAGS]\n"
+      "\n"
+      "  curl -X PUT --data-binary hello http://127.0.0.1:8080/v1/kv/greeting\n"
+      "  curl http://127.0.0.1:8080/v1/kv/greeting\n"
+      "\n"
+      "Every flag can also be set by an environment variable (the flag wins):\n"
+      "\n";
+  const config defaults;
+  for (const auto& f : flags()) {
+    std::string head = std::string("  --") + f.name;
+    if (f.value_name) head += std::string(" ") + f.value_name;
+    head += "  [" + env_name(f.name) + "]";
+    t += head + "\n      " + f.help + "\n";
+  }
+  t += "  -h, --help\n      Print this help and exit.\n  --version\n      Print the version and exit.\n";
+  t += "\nSIZE takes a number of bytes or a suffix (KiB, MiB, GiB); DURATION takes ms, s or m.\n";
+  return t;
+}
+
+}  // namespace livekv

@@ -1,0 +1,41 @@
+// Wiring only: parse the configuration, build the server, run it, turn the outcome into an exit code.
+#include <cstdio>
+#include <exception>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <vector>
+
+#include "livekv/config.hpp"
+#include "livekv/server.hpp"
+#include "livekv/util/logging.hpp"
+#include "livekv/version.hpp"
+
+int main(int argc, char** argv) {
+  try {
+    auto parsed = livekv::parse_config(std::vector<std::string>(argv + 1, argv + argc), livekv::process_env());
+    if (!parsed) {
+      std::fprintf(stderr, "livekv: %s\n", parsed.error().message().c_str());
+      return 2;
+    }
+    if (parsed->show_help) {
+      std::fputs(livekv::help_text().c_str(), stdout);
+      return 0;
+    }
+    if (parsed->show_version) {
+      std::printf("livekv %s\n", std::string(livekv::version).c_str());
+      return 0;
+    }
+    livekv::util::setup_logging(parsed->cfg.log_level);
+    livekv::server srv(std::move(parsed->cfg));
+    if (auto s = srv.open(); !s) {
+      spdlog::critical("{}", s.message());
+      return 1;
+    }
+    srv.run();
+    spdlog::shutdown();
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "livekv: fatal: %s\n", e.what());
+    return 1;
+  }
+}

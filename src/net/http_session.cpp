@@ -1,0 +1,259 @@
+#include "livekv/net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "livekv/http/problem.hpp"
+#include "livekv/http/uri.hpp"
+#include "livekv/version.hpp"
+
+namespace livekv::net {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t first_read_bytes = 4096;
+constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
+
+// The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
+std::size_t max_target_bytes(const config& cfg) { return cfg.max_key_bytes * 3 + 4096; }
+
+// Parse errors that mean "the client sent something that is not HTTP/1.1".
+bool is_malformed_request(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+         ec != bhttp::error::header_limit && ec != bhttp::error::body_limit;
+}
+
+std::string endpoint_string(const asio::ip::tcp::socket& s) {
+  beast::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  const auto addr = ep.address();
+  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+http_session::http_session(asio::ip::tcp::socket&& socket, session_env& env)
+    : stream_(std::move(socket)), env_(env), client_(endpoint_string(stream_.socket())) {
+  env_.state.connections.fetch_add(1, std::memory_order_relaxed);
+  env_.state.connections_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+http_session::~http_session() {
+  env_.registry.remove(this);
+  env_.state.connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void http_session::start() {
+  env_.registry.add(shared_from_this());
+  // Small responses go out at once; Nagle would hold them back waiting for an ACK.
+  beast::error_code ec;
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->env_.state.draining) return self->close();
+    self->wait_for_request();
+  });
+}
+
+void http_session::drain() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->draining_ = true;
+    // An idle connection has nothing in flight: close it now. A busy one closes after its answer.
+    if (self->idle_) self->close();
+  });
+}
+
+void http_session::wait_for_request() {
+  if (draining_) return close();
+  // Bytes of a pipelined request may already be buffered; otherwise wait for the first byte
+  // under the idle timeout, and only then start the (shorter) request timeout.
+  if (buffer_.size() > 0) return read_header();
+  idle_ = true;
+  stream_.expires_after(env_.cfg.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                          beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+}
+
+void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  idle_ = false;
+  if (ec) return close();  // peer closed, idle timeout, or drain
+  buffer_.commit(n);
+  read_header();
+}
+
+void http_session::read_header() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(env_.cfg.max_header_bytes));
+  parser_->body_limit(env_.cfg.max_value_bytes);
+  stream_.expires_after(env_.cfg.header_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t) {
+  request_started_ = std::chrono::steady_clock::now();
+  if (ec == bhttp::error::header_limit)
+    return reject(errc::headers_too_large,
+                  "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");
+  if (is_malformed_request(ec)) return reject(errc::bad_request, "malformed HTTP request: " + ec.message());
+  if (ec) return close();
+
+  const auto& req = parser_->get();
+  if (req.target().size() > max_target_bytes(env_.cfg))
+    return reject(errc::uri_too_long,
+                  "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");
+  // Route before reading the body: an unknown route or method is answered without waiting for it.
+  match_ = env_.routes.find(req.method(), http::split_target(req.target()).path);
+  if (!match_.target) {
+    auto res = http::make_problem(match_.error,
+                                  match_.error == errc::method_not_allowed
+                                      ? std::string(req.method_string()) + " is not allowed here"
+                                      : "no route for " + std::string(http::split_target(req.target()).path),
+                                  req.version());
+    if (!match_.allow.empty()) res.set(bhttp::field::allow, match_.allow);
+    linger_ = !parser_->is_done();
+    return send(std::move(res), parser_->is_done() && req.keep_alive());
+  }
+  const auto length = parser_->content_length();
+  if (length && *length > env_.cfg.max_value_bytes)
+    return reject(errc::value_too_large,
+                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
+  const bool has_body_method = req.method() == bhttp::verb::put || req.method() == bhttp::verb::post;
+  if (has_body_method && !length && !parser_->chunked())
+    return reject(errc::length_required, "send a Content-Length (or chunked Transfer-Encoding) with PUT and POST");
+
+  // curl and browsers ask before sending a large body; say yes only once the limits passed.
+  if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+    auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
+    continue_ = interim;
+    return bhttp::async_write(stream_, *interim,
+                              beast::bind_front_handler(&http_session::on_continue_sent, shared_from_this()));
+  }
+  read_body();
+}
+
+void http_session::on_continue_sent(beast::error_code ec, std::size_t) {
+  continue_.reset();
+  if (ec) return close();
+  read_body();
+}
+
+void http_session::read_body() {
+  if (parser_->is_done()) return serve();
+  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_body, shared_from_this()));
+}
+
+void http_session::on_body(beast::error_code ec, std::size_t) {
+  if (ec == bhttp::error::body_limit)
+    return reject(errc::value_too_large,
+                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
+  if (is_malformed_request(ec)) return reject(errc::bad_request, "malformed HTTP request body: " + ec.message());
+  if (ec) return close();
+  serve();
+}
+
+void http_session::serve() {
+  http::request& req = parser_->get();
+  env_.state.requests_total.fetch_add(1, std::memory_order_relaxed);
+  if (env_.access_log) {
+    req_method_ = std::string(req.method_string());
+    req_target_ = std::string(req.target());
+  }
+  const auto target = http::split_target(req.target());
+  http::request_context ctx{req, target.path, target.query, match_.rest, client_};
+  try {
+    http::response res = (*match_.target)(ctx);
+    send(std::move(res), req.keep_alive());
+  } catch (const std::exception& e) {
+    // Handlers report errors as values; reaching here is a bug (or out of memory), never bad input.
+    spdlog::error("handler for {} {} threw: {}", req.method_string(), req.target(), e.what());
+    send(http::make_problem(errc::internal, "internal error", req.version()), false);
+  }
+}
+
+void http_session::reject(errc code, std::string detail) {
+  const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+  if (env_.access_log && parser_ && parser_->is_header_done()) {
+    req_method_ = std::string(parser_->get().method_string());
+    req_target_ = std::string(parser_->get().target());
+  }
+  // The rest of the request is unread and unframed: the connection cannot be reused.
+  linger_ = true;
+  send(http::make_problem(code, detail, version), false);
+}
+
+void http_session::send(http::response&& res, bool keep_alive) {
+  const bool is_head = parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
+  res.set(bhttp::field::server, "livekv/" + std::string(livekv::version));
+  res.set("KV-Revision", std::to_string(env_.store.revision()));
+  closing_ = !keep_alive || draining_ || env_.state.draining;
+  res.keep_alive(!closing_);
+  const auto code = res.result();
+  if (code == bhttp::status::not_modified || code == bhttp::status::no_content) {
+    res.body().clear();
+  } else if (is_head) {
+    // HEAD reports the length the GET would have sent, without the body.
+    const auto n = res.body().view().size();
+    res.body().clear();
+    res.content_length(n);
+  } else {
+    res.prepare_payload();
+  }
+  res_.emplace(std::move(res));
+  stream_.expires_after(env_.cfg.idle_timeout);
+  bhttp::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+}
+
+void http_session::on_write(beast::error_code ec, std::size_t n) {
+  log_access(n);
+  res_.reset();
+  parser_.reset();
+  if (ec || closing_) return close();
+  wait_for_request();
+}
+
+void http_session::log_access(std::size_t bytes) {
+  if (!env_.access_log || !res_) return;
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                        request_started_).count();
+  env_.access_log->info("{} \"{} {}\" {} {} {}us", client_, req_method_, req_target_,
+                        static_cast<unsigned>(res_->result()), bytes, us);
+}
+
+void http_session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (linger_ && !ec) {
+    // Closing with unread request bytes makes the kernel send RST, which can destroy our error
+    // response before the client reads it. Read and discard (briefly, boundedly) until the client
+    // has seen our FIN and closed its side.
+    linger_ = false;
+    stream_.expires_after(std::chrono::seconds(2));
+    return discard_input();
+  }
+  stream_.socket().close(ec);
+}
+
+void http_session::discard_input() {
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(first_read_bytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->discarded_ += n;
+    if (ec || self->discarded_ > linger_max_bytes) {
+      beast::error_code ignored;
+      self->stream_.socket().close(ignored);
+      return;
+    }
+    self->discard_input();
+  });
+}
+
+}  // namespace livekv::net

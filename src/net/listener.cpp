@@ -1,0 +1,59 @@
+#include "livekv/net/listener.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+namespace livekv::net {
+
+namespace asio = boost::asio;
+
+listener::listener(asio::io_context& ioc, session_env& env)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), env_(env) {}
+
+status listener::open(const asio::ip::tcp::endpoint& ep) {
+  boost::beast::error_code ec;
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return {errc::internal, "cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                                ": " + ec.message()};
+  }
+  return status::success();
+}
+
+asio::ip::tcp::endpoint listener::local_endpoint() const {
+  boost::beast::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void listener::start() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
+}
+
+void listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::beast::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void listener::accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(boost::beast::error_code ec, asio::ip::tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // EMFILE and friends: log, and keep accepting; the condition is usually transient.
+    spdlog::warn("accept failed: {}", ec.message());
+  } else {
+    std::make_shared<http_session>(std::move(socket), env_)->start();
+  }
+  accept();
+}
+
+}  // namespace livekv::net

@@ -1,0 +1,100 @@
+#include "livekv/server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <vector>
+
+#include "livekv/net/listener.hpp"
+#include "livekv/util/logging.hpp"
+#include "livekv/version.hpp"
+
+namespace livekv {
+
+namespace asio = boost::asio;
+
+server::server(config cfg)
+    : cfg_(std::move(cfg)),
+      ioc_(static_cast<int>(cfg_.threads)),
+      kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}),
+      admin_(cfg_, store_, state_),
+      signals_(ioc_, SIGINT, SIGTERM),
+      drain_timer_(ioc_) {
+  kv_.register_routes(routes_);
+  admin_.register_routes(routes_);
+}
+
+server::~server() = default;
+
+status server::open() {
+  auto log = util::make_access_log(cfg_.access_log);
+  if (!log) return log.error();
+  access_log_ = std::move(*log);
+  env_.emplace(net::session_env{cfg_, routes_, store_, state_, registry_, access_log_.get()});
+
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(cfg_.host, ec);
+  if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
+  listener_ = std::make_shared<net::listener>(ioc_, *env_);
+  if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
+  cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
+  return status::success();
+}
+
+std::uint16_t server::port() const { return listener_ ? listener_->local_endpoint().port() : 0; }
+
+void server::run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down (up to {} ms for in-flight requests)", sig,
+                 cfg_.shutdown_timeout.count());
+    begin_drain();
+  });
+  listener_->start();
+  const auto ep = listener_->local_endpoint();
+  const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} max-key-bytes={} max-value-bytes={}",
+               livekv::version, host, ep.port(), cfg_.threads, cfg_.data_dir, cfg_.max_key_bytes,
+               cfg_.max_value_bytes);
+  state_.ready = true;
+  // A machine-readable line on stdout: scripts and tests read the port from it (see --port 0).
+  std::printf("livekv listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+  std::fflush(stdout);
+
+  std::vector<std::thread> pool;
+  pool.reserve(cfg_.threads - 1);
+  for (unsigned i = 1; i < cfg_.threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : pool) t.join();
+  if (access_log_) access_log_->flush();
+  spdlog::info("stopped");
+}
+
+void server::request_stop() {
+  asio::post(ioc_, [this] { begin_drain(); });
+}
+
+void server::begin_drain() {
+  if (state_.draining.exchange(true)) return;
+  signals_.cancel();
+  listener_->stop();
+  registry_.drain_all();
+  drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
+  check_drained();
+}
+
+void server::check_drained() {
+  if (registry_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (registry_.size() > 0) spdlog::warn("{} connections still open at the deadline; closing", registry_.size());
+    ioc_.stop();
+    return;
+  }
+  // Polling a counter keeps the sessions free of any reference back to the server.
+  drain_timer_.expires_after(std::chrono::milliseconds(20));
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) check_drained();
+  });
+}
+
+}  // namespace livekv
