@@ -1,0 +1,91 @@
+#include "livekv/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace livekv {
+namespace {
+
+env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(config, defaults_are_documented_values) {
+  auto p = parse_config({}, env_of({}));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cfg.host, "127.0.0.1");
+  EXPECT_EQ(p->cfg.port, 8080);
+  EXPECT_EQ(p->cfg.data_dir, "./data");
+  EXPECT_EQ(p->cfg.max_key_bytes, 1024u);
+  EXPECT_EQ(p->cfg.max_value_bytes, 1024u * 1024u);
+  EXPECT_GE(p->cfg.threads, 1u);
+}
+
+TEST(config, flags_accept_separate_and_equals_values) {
+  auto p = parse_config({"--port", "9000", "--host=0.0.0.0", "--max-value-bytes", "64KiB", "--threads=3"}, env_of({}));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cfg.port, 9000);
+  EXPECT_EQ(p->cfg.host, "0.0.0.0");
+  EXPECT_EQ(p->cfg.max_value_bytes, 64u * 1024u);
+  EXPECT_EQ(p->cfg.threads, 3u);
+}
+
+TEST(config, environment_sets_and_flags_override) {
+  auto p = parse_config({"--port", "9001"}, env_of({{"LIVEKV_PORT", "9000"}, {"LIVEKV_MAX_KEY_BYTES", "16"}}));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cfg.port, 9001);
+  EXPECT_EQ(p->cfg.max_key_bytes, 16u);
+}
+
+TEST(config, invalid_values_name_the_flag_or_variable) {
+  auto a = parse_config({"--port", "70000"}, env_of({}));
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message().find("--port"), std::string::npos);
+  auto b = parse_config({}, env_of({{"LIVEKV_THREADS", "zero"}}));
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("LIVEKV_THREADS"), std::string::npos);
+  EXPECT_FALSE(parse_config({"--threads", "0"}, env_of({})));
+  EXPECT_FALSE(parse_config({"--log-level", "loud"}, env_of({})));
+  EXPECT_FALSE(parse_config({"--header-timeout", "soon"}, env_of({})));
+}
+
+TEST(config, unknown_flags_and_missing_values_are_errors) {
+  EXPECT_FALSE(parse_config({"--nope"}, env_of({})));
+  EXPECT_FALSE(parse_config({"--port"}, env_of({})));
+  EXPECT_FALSE(parse_config({"positional"}, env_of({})));
+}
+
+TEST(config, help_and_version_are_reported) {
+  auto p = parse_config({"--help"}, env_of({}));
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->show_help);
+  EXPECT_TRUE(parse_config({"--version"}, env_of({}))->show_version);
+}
+
+TEST(config, help_documents_every_flag_and_its_variable) {
+  const std::string h = help_text();
+  for (const char* f : {"--host", "--port", "--threads", "--data-dir", "--max-key-bytes", "--max-value-bytes",
+                        "--log-level", "--access-log", "LIVEKV_PORT", "LIVEKV_DATA_DIR"})
+    EXPECT_NE(h.find(f), std::string::npos) << f;
+}
+
+TEST(config, durations_and_sizes_take_units) {
+  EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_duration("3"), std::chrono::milliseconds(3000));
+  EXPECT_EQ(parse_duration("2m"), std::chrono::milliseconds(120000));
+  EXPECT_FALSE(parse_duration("1h"));
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_EQ(parse_size("1MiB"), 1024u * 1024u);
+  EXPECT_EQ(parse_size("2k"), 2048u);
+  EXPECT_EQ(parse_size("100"), 100u);
+  EXPECT_FALSE(parse_size("1 MiB"));
+  EXPECT_FALSE(parse_size("MiB"));
+}
+
+}  // namespace
+}  // namespace livekv
