@@ -61,6 +61,16 @@ const std::vector<flag_spec>& flags() {
          c.max_header_bytes = *n;
          return true;
        }},
+      {"max-batch-ops", "N",
+       "Most conditions plus operations one POST /v1/batch may hold (default 1000), else 413.",
+       [](config& c, const std::string& v) { return parse_uint(v, c.max_batch_ops, 1'000'000) && c.max_batch_ops > 0; }},
+      {"max-batch-bytes", "SIZE", "Largest POST /v1/batch body (default 4MiB), else 413.",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n < 1024 || *n > std::size_t{1} << 30) return false;
+         c.max_batch_bytes = *n;
+         return true;
+       }},
       {"log-level", "LEVEL", "trace, debug, info, warn, error or off.",
        [](config& c, const std::string& v) {
          static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};

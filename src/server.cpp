@@ -17,11 +17,14 @@ namespace asio = boost::asio;
 server::server(config cfg)
     : cfg_(std::move(cfg)),
       ioc_(static_cast<int>(cfg_.threads)),
+      sweeper_(store_, {}),
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}),
+      txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_),
       signals_(ioc_, SIGINT, SIGTERM),
       drain_timer_(ioc_) {
   kv_.register_routes(routes_);
+  txn_.register_routes(routes_);
   admin_.register_routes(routes_);
 }
 

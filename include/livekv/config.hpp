@@ -21,6 +21,8 @@ struct config {
   std::size_t max_key_bytes = 1024;
   std::size_t max_value_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_batch_ops = 1000;
+  std::size_t max_batch_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
   std::string access_log = "off";  // off | stderr | stdout | a file path
   std::chrono::milliseconds header_timeout{10'000};

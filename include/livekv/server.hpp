@@ -8,11 +8,13 @@
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/kv_handlers.hpp"
+#include "livekv/handlers/txn_handlers.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/http_session.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
+#include "livekv/store/expiry_sweeper.hpp"
 #include "livekv/store/kv_store.hpp"
 
 namespace spdlog { class logger; }
@@ -45,8 +47,10 @@ class server {
   boost::asio::io_context ioc_;
   server_state state_;
   store::kv_store store_;
+  store::expiry_sweeper sweeper_;  // after store_: stops before the store goes away
   http::router routes_;
   handlers::kv_handlers kv_;
+  handlers::txn_handlers txn_;
   handlers::admin_handlers admin_;
   net::connection_registry registry_;
   std::shared_ptr<spdlog::logger> access_log_;

@@ -1,14 +1,13 @@
 #include "livekv/handlers/kv_handlers.hpp"
 
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "livekv/handlers/request_helpers.hpp"
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
-#include "livekv/http/uri.hpp"
-#include "livekv/store/key.hpp"
-#include "livekv/util/base64.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::handlers {
@@ -18,55 +17,12 @@ using json = nlohmann::ordered_json;
 constexpr std::size_t max_list_limit = 1000;
 constexpr std::size_t max_content_type_bytes = 255;
 
-std::string etag_for(std::uint64_t rev) { return "\"" + std::to_string(rev) + "\""; }
-
-// True when an If-None-Match / If-Match header value lists `etag` or is "*". Weak tags compare
-// by their opaque part (weak comparison, RFC 9110 §8.8.3.2).
-bool etag_list_matches(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    std::string_view tag = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
-    if (tag == "*") return true;
-    if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == etag) return true;
-  }
-  return false;
-}
-
-// Decodes and validates the key from the rest of the path.
-result<std::string> key_from_path(std::string_view raw, std::size_t max_bytes) {
-  auto key = http::percent_decode(raw);
-  if (!key) return status(errc::bad_key, "malformed percent-escape in the key");
-  if (auto s = store::validate_key(*key, max_bytes); !s) return s;
-  return std::move(*key);
-}
-
-// Rejects query parameters the route does not know, so typos fail loudly instead of being ignored.
-status check_params(const http::query_params& params, std::initializer_list<std::string_view> known) {
-  for (const auto& [name, value] : params) {
-    bool ok = false;
-    for (auto k : known) ok = ok || name == k;
-    if (!ok) return {errc::bad_query, "unknown query parameter '" + name + "'"};
-  }
-  return status::success();
-}
-
-result<http::query_params> params_for(const http::request_context& ctx,
-                                      std::initializer_list<std::string_view> known) {
-  auto params = http::parse_query(ctx.query);
-  if (!params) return params;
-  if (auto s = check_params(*params, known); !s) return s;
-  return params;
-}
-
-void set_entry_headers(http::response& res, const store::entry& e) {
+void set_entry_headers(http::response& res, const store::entry& e, std::int64_t now_ms) {
   res.set(http::field::etag, etag_for(e.mod_revision));
   res.set("KV-Create-Revision", std::to_string(e.create_revision));
   res.set("KV-Mod-Revision", std::to_string(e.mod_revision));
   res.set("KV-Version", std::to_string(e.version));
+  if (e.expires_at_ms != 0) res.set("KV-TTL", format_seconds(e.expires_at_ms - now_ms));
 }
 
 std::optional<std::size_t> parse_count(const std::string& s) {
@@ -82,11 +38,38 @@ std::optional<bool> parse_bool(const std::string& s) {
   return std::nullopt;
 }
 
+// Turns an If-Match header into a store condition. Returns false (and sets `problem`) when the
+// header is malformed.
+bool add_if_match(const http::request& req, const std::string& key, store::commit_request& commit,
+                  std::optional<http::response>& problem) {
+  const auto h = req.find(http::field::if_match);
+  if (h == req.end()) return true;
+  auto m = parse_if_match(h->value());
+  if (!m) {
+    problem = http::make_problem(m.error(), req.version());
+    return false;
+  }
+  // A tag we never issue (weak, unparsable, "0") can match nothing: no key has that revision.
+  constexpr std::uint64_t unmatchable = std::numeric_limits<std::uint64_t>::max();
+  if (m->any)
+    commit.conditions.push_back({store::condition::kind::exists, key, 0, {}, true});
+  else
+    commit.conditions.push_back({store::condition::kind::mod_revision, key,
+                                 m->revision.value_or(0) == 0 ? unmatchable : *m->revision, {}, true});
+  return true;
+}
+
+http::response precondition_failed(const store::commit_outcome& out, unsigned version) {
+  json extra = {{"current_revision", out.failed_current ? json(out.failed_current->mod_revision) : json(nullptr)}};
+  return http::make_problem(errc::precondition_failed, "the key's current revision does not match the precondition",
+                            version, &extra);
+}
+
 }  // namespace
 
 void kv_handlers::register_routes(http::router& r) {
   r.prefix(http::verb::get, "/v1/kv/", [this](http::request_context& c) { return get(c); });
-  r.prefix(http::verb::put, "/v1/kv/", [this](http::request_context& c) { return put(c); });
+  r.prefix(http::verb::put, "/v1/kv/", [this](http::request_context& c) { return put(c); }, limits_.max_value_bytes);
   r.prefix(http::verb::delete_, "/v1/kv/", [this](http::request_context& c) { return erase(c); });
   r.exact(http::verb::get, "/v1/kv", [this](http::request_context& c) { return list(c); });
 }
@@ -99,12 +82,12 @@ http::response kv_handlers::get(http::request_context& ctx) {
 
   const auto e = store_.get(*key);
   if (!e) return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
+  const std::int64_t now = e->expires_at_ms != 0 ? store_.time_source().now_ms() : 0;
 
-  const std::string etag = etag_for(e->mod_revision);
   if (auto inm = ctx.req.find(http::field::if_none_match); inm != ctx.req.end()) {
-    if (etag_list_matches(inm->value(), etag)) {
+    if (etag_list_matches(inm->value(), etag_for(e->mod_revision))) {
       http::response res{http::status::not_modified, v};
-      set_entry_headers(res, *e);
+      set_entry_headers(res, *e, now);
       return res;
     }
   }
@@ -115,7 +98,7 @@ http::response kv_handlers::get(http::request_context& ctx) {
   // A stored text/html value must never be sniffed into something a browser runs.
   res.set("X-Content-Type-Options", "nosniff");
   res.set(http::field::cache_control, "no-cache");
-  set_entry_headers(res, *e);
+  set_entry_headers(res, *e, now);
   res.body().shared = e->val;
   return res;
 }
@@ -124,11 +107,17 @@ http::response kv_handlers::put(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
   auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
-  if (auto params = params_for(ctx, {}); !params) return http::make_problem(params.error(), v);
+  auto params = params_for(ctx, {"ttl"});
+  if (!params) return http::make_problem(params.error(), v);
+  std::int64_t ttl_ms = 0;
+  for (const auto& [name, value] : *params) {
+    auto ttl = parse_ttl(value);
+    if (!ttl) return http::make_problem(ttl.error(), v);
+    ttl_ms = *ttl;
+  }
   if (ctx.req.body().size() > limits_.max_value_bytes) {
     return http::make_problem(errc::value_too_large,
-                              "the value is larger than " + std::to_string(limits_.max_value_bytes) + " bytes",
-                              v);
+                              "the value is larger than " + std::to_string(limits_.max_value_bytes) + " bytes", v);
   }
   std::string content_type;
   if (auto ct = ctx.req.find(http::field::content_type); ct != ctx.req.end()) {
@@ -138,11 +127,18 @@ http::response kv_handlers::put(http::request_context& ctx) {
     content_type = std::string(t);
   }
   store::commit_request req;
+  std::optional<http::response> problem;
+  if (!add_if_match(ctx.req, *key, req, problem)) return std::move(*problem);
+  if (auto inm = ctx.req.find(http::field::if_none_match); inm != ctx.req.end()) {
+    if (inm->value() != "*") return http::make_problem(errc::bad_request, "PUT takes only If-None-Match: *", v);
+    req.conditions.push_back({store::condition::kind::exists, *key, 0, {}, false});
+  }
   // The request body is no longer needed once stored, so it is moved, not copied.
-  auto& body = ctx.req.body();
-  req.ops.push_back({store::operation::kind::put, *key, store::make_value(std::move(body), std::move(content_type))});
+  req.ops.push_back({store::operation::kind::put, *key,
+                     store::make_value(std::move(ctx.req.body()), std::move(content_type)), ttl_ms, 0});
   auto out = store_.commit(req);
   if (!out) return http::make_problem(out.error(), v);
+  if (!out->applied) return precondition_failed(*out, v);
   const bool created = out->results[0].created;
   auto res = http::make_json(created ? http::status::created : http::status::ok,
                              {{"key", *key}, {"revision", out->revision}, {"created", created}}, v);
@@ -157,11 +153,17 @@ http::response kv_handlers::erase(http::request_context& ctx) {
   if (!key) return http::make_problem(key.error(), v);
   if (auto params = params_for(ctx, {}); !params) return http::make_problem(params.error(), v);
   store::commit_request req;
+  std::optional<http::response> problem;
+  if (!add_if_match(ctx.req, *key, req, problem)) return std::move(*problem);
+  const bool conditional = !req.conditions.empty();
   req.conditions.push_back({store::condition::kind::exists, *key, 0, {}, true});
-  req.ops.push_back({store::operation::kind::erase, *key, nullptr});
+  req.ops.push_back({store::operation::kind::erase, *key, nullptr, 0, 0});
   auto out = store_.commit(req);
   if (!out) return http::make_problem(out.error(), v);
-  if (!out->applied) return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
+  if (!out->applied) {
+    if (conditional && *out->failed_condition == 0) return precondition_failed(*out, v);
+    return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
+  }
   return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 
@@ -194,17 +196,13 @@ http::response kv_handlers::list(http::request_context& ctx) {
               {"create_revision", item.e.create_revision},
               {"mod_revision", item.e.mod_revision},
               {"version", item.e.version}};
-    if (with_values) {
-      const std::string& bytes = item.e.val->bytes;
-      if (util::is_valid_utf8(bytes))
-        j["value"] = bytes;
-      else
-        j["value_base64"] = util::base64_encode(bytes);
-    }
+    if (item.e.expires_at_ms != 0) j["expires_at_ms"] = item.e.expires_at_ms;
+    if (with_values) set_value_member(j, "value", item.e.val->bytes);
     items.push_back(std::move(j));
   }
-  json body = {{"items", std::move(items)}, {"revision", page.revision}};
+  json body = {{"items", std::move(items)}};
   body["next"] = page.next ? json(*page.next) : json(nullptr);
+  body["revision"] = page.revision;
   return http::make_json(http::status::ok, body, v);
 }
 

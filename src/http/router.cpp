@@ -4,12 +4,12 @@
 
 namespace livekv::http {
 
-void router::exact(verb method, std::string path, handler h) {
-  routes_.push_back({method, std::move(path), false, std::move(h)});
+void router::exact(verb method, std::string path, handler h, std::size_t max_body) {
+  routes_.push_back({method, std::move(path), false, std::move(h), max_body});
 }
 
-void router::prefix(verb method, std::string path_prefix, handler h) {
-  routes_.push_back({method, std::move(path_prefix), true, std::move(h)});
+void router::prefix(verb method, std::string path_prefix, handler h, std::size_t max_body) {
+  routes_.push_back({method, std::move(path_prefix), true, std::move(h), max_body});
 }
 
 router::match router::find(verb method, std::string_view path) const {
@@ -34,10 +34,16 @@ router::match router::find(verb method, std::string_view path) const {
   for (const auto& r : routes_) {
     if (!same_resource(r)) continue;
     allowed.push_back(r.method);
-    if (r.method == method) m.target = &r.h;
+    if (r.method == method) {
+      m.target = &r.h;
+      m.max_body = r.max_body;
+    }
     if (r.method == verb::get) get_route = &r;
   }
-  if (!m.target && method == verb::head && get_route) m.target = &get_route->h;
+  if (!m.target && method == verb::head && get_route) {
+    m.target = &get_route->h;
+    m.max_body = get_route->max_body;
+  }
   if (m.target) {
     if (best->is_prefix) m.rest = path.substr(best->path.size());
     return m;

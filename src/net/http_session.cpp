@@ -93,7 +93,6 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 void http_session::read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(env_.cfg.max_header_bytes));
-  parser_->body_limit(env_.cfg.max_value_bytes);
   stream_.expires_after(env_.cfg.header_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&http_session::on_header, shared_from_this()));
@@ -124,9 +123,10 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
     return send(std::move(res), parser_->is_done() && req.keep_alive());
   }
   const auto length = parser_->content_length();
-  if (length && *length > env_.cfg.max_value_bytes)
+  if (length && *length > match_.max_body)
     return reject(errc::value_too_large,
-                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
+                  "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
+  parser_->body_limit(match_.max_body);
   const bool has_body_method = req.method() == bhttp::verb::put || req.method() == bhttp::verb::post;
   if (has_body_method && !length && !parser_->chunked())
     return reject(errc::length_required, "send a Content-Length (or chunked Transfer-Encoding) with PUT and POST");
@@ -155,7 +155,7 @@ void http_session::read_body() {
 void http_session::on_body(beast::error_code ec, std::size_t) {
   if (ec == bhttp::error::body_limit)
     return reject(errc::value_too_large,
-                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
+                  "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
   if (is_malformed_request(ec)) return reject(errc::bad_request, "malformed HTTP request body: " + ec.message());
   if (ec) return close();
   serve();

@@ -4,38 +4,54 @@
 
 namespace livekv::store {
 
+const clock& kv_store::default_clock() {
+  static const system_clock c;
+  return c;
+}
+
+kv_store::kv_store(const clock& clk) : clock_(clk) {}
+
 std::optional<entry> kv_store::get(std::string_view key) const {
   std::shared_lock lock(map_mutex_);
-  if (const entry* e = find_locked(key)) return *e;
-  return std::nullopt;
+  const entry* e = find_locked(key);
+  // The clock is read only for keys that have a deadline: most reads pay nothing for TTL.
+  if (!e || (e->expires_at_ms != 0 && e->expired_at(clock_.now_ms()))) return std::nullopt;
+  return *e;
 }
 
 list_page kv_store::list(const list_query& q) const {
   list_page page;
+  const std::int64_t now = clock_.now_ms();
   std::shared_lock lock(map_mutex_);
   page.revision = revision_.load(std::memory_order_relaxed);
   auto it = index_.lower_bound(q.prefix);
   if (q.start_after && *q.start_after >= q.prefix) it = index_.upper_bound(*q.start_after);
-  const auto matches = [&](std::string_view k) { return k.starts_with(q.prefix); };
   page.items.reserve(std::min<std::size_t>(q.limit, 64));
-  for (; it != index_.end() && matches(*it); ++it) {
+  for (; it != index_.end() && it->starts_with(q.prefix); ++it) {
+    const entry* e = find_locked(*it);
+    if (e->expired_at(now)) continue;
     if (page.items.size() == q.limit) {
       page.next = page.items.back().key;
       break;
     }
-    page.items.push_back({std::string(*it), *find_locked(*it)});
+    page.items.push_back({std::string(*it), *e});
   }
   return page;
 }
 
 store_stats kv_store::stats() const {
   std::shared_lock lock(map_mutex_);
-  return {map_.size(), bytes_, revision_.load(std::memory_order_relaxed)};
+  return {map_.size(), ttl_keys_, bytes_, revision_.load(std::memory_order_relaxed)};
 }
 
 const entry* kv_store::find_locked(std::string_view key) const {
   const auto it = map_.find(key);
   return it == map_.end() ? nullptr : &it->second;
+}
+
+const entry* kv_store::find_live(std::string_view key, std::int64_t now_ms) const {
+  const entry* e = find_locked(key);
+  return e && !e->expired_at(now_ms) ? e : nullptr;
 }
 
 bool kv_store::holds(const condition& c, const entry* current) const {
@@ -51,13 +67,30 @@ bool kv_store::holds(const condition& c, const entry* current) const {
 }
 
 result<commit_outcome> kv_store::commit(const commit_request& req) {
-  commit_outcome out;
   std::lock_guard commit_lock(commit_mutex_);
-  // Only writers change the maps and we are the only writer now, so reading them without
-  // map_mutex_ is race-free; readers holding the shared lock do not mutate.
+  return commit_locked(req, clock_.now_ms());
+}
+
+void kv_store::expire_if_dead_locked(std::string_view key, std::int64_t now_ms) {
+  const entry* e = find_locked(key);
+  if (!e || !e->expired_at(now_ms)) return;
+  commit_request r;
+  r.ops.push_back({operation::kind::expire, std::string(key), nullptr, 0, e->mod_revision});
+  (void)commit_locked(r, now_ms);
+}
+
+commit_outcome kv_store::commit_locked(const commit_request& req, std::int64_t now_ms) {
+  commit_outcome out;
+  const bool is_expiry = req.ops.size() == 1 && req.ops[0].what == operation::kind::expire;
+  if (!is_expiry) {
+    for (const auto& c : req.conditions) expire_if_dead_locked(c.key, now_ms);
+    for (const auto& op : req.ops) expire_if_dead_locked(op.key, now_ms);
+  }
+  // Only writers change the maps and we are the only writer now (commit_mutex_), so reading them
+  // without map_mutex_ is race-free; readers holding the shared lock do not mutate.
   const std::uint64_t current_rev = revision_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < req.conditions.size(); ++i) {
-    const entry* cur = find_locked(req.conditions[i].key);
+    const entry* cur = find_live(req.conditions[i].key, now_ms);
     if (!holds(req.conditions[i], cur)) {
       out.revision = current_rev;
       out.failed_condition = i;
@@ -71,42 +104,92 @@ result<commit_outcome> kv_store::commit(const commit_request& req) {
   out.results.resize(req.ops.size());
   {
     std::unique_lock lock(map_mutex_);
-    for (std::size_t i = 0; i < req.ops.size(); ++i) apply_locked(req.ops[i], rev, out.results[i]);
+    for (std::size_t i = 0; i < req.ops.size(); ++i) apply_locked(req.ops[i], rev, now_ms, out.results[i]);
     revision_.store(rev, std::memory_order_release);
   }
+  for (std::size_t i = 0; i < req.ops.size(); ++i)
+    if (out.results[i].expires_at_ms != 0) push_deadline_locked(out.results[i].expires_at_ms, rev, req.ops[i].key);
   out.revision = rev;
   out.applied = true;
   return out;
 }
 
-void kv_store::apply_locked(const operation& op, std::uint64_t rev, op_outcome& out) {
+void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t now_ms, op_outcome& out) {
   auto it = map_.find(op.key);
-  if (it != map_.end()) out.previous = it->second;
+  if (it != map_.end() && op.what != operation::kind::expire && !it->second.expired_at(now_ms))
+    out.previous = it->second;
   switch (op.what) {
     case operation::kind::get:
       return;
     case operation::kind::put: {
+      const std::int64_t expires = op.ttl_ms > 0 ? now_ms + op.ttl_ms : 0;
+      out.changed = true;
+      out.expires_at_ms = expires;
       if (it == map_.end()) {
-        it = map_.emplace(op.key, entry{op.val, rev, rev, 1}).first;
+        it = map_.emplace(op.key, entry{op.val, rev, rev, 1, expires}).first;
         index_.insert(it->first);
         bytes_ += it->first.size() + op.val->bytes.size();
         out.created = true;
       } else {
-        bytes_ = bytes_ - it->second.val->bytes.size() + op.val->bytes.size();
-        it->second.val = op.val;
-        it->second.mod_revision = rev;
-        ++it->second.version;
+        entry& e = it->second;
+        bytes_ = bytes_ - e.val->bytes.size() + op.val->bytes.size();
+        if (e.expires_at_ms != 0) --ttl_keys_;
+        e.val = op.val;
+        e.mod_revision = rev;
+        ++e.version;
+        e.expires_at_ms = expires;
       }
+      if (expires != 0) ++ttl_keys_;
       return;
     }
+    case operation::kind::expire:
+      if (it == map_.end() || it->second.mod_revision != op.expect_revision) return;
+      out.previous = it->second;
+      [[fallthrough]];
     case operation::kind::erase: {
       if (it == map_.end()) return;
+      out.changed = true;
+      if (it->second.expires_at_ms != 0) --ttl_keys_;
       bytes_ -= it->first.size() + it->second.val->bytes.size();
       index_.erase(it->first);
       map_.erase(it);
       return;
     }
   }
+}
+
+void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key) {
+  deadlines_.push({at_ms, rev, std::string(key)});
+  // Keys rewritten with a TTL leave stale deadlines behind. When they dominate, rebuild the heap
+  // from the live entries: O(n), but only after n stale pushes, so amortized O(1) per write.
+  if (deadlines_.size() > 2 * ttl_keys_ + 1024) {
+    std::vector<deadline> live;
+    live.reserve(ttl_keys_);
+    std::shared_lock lock(map_mutex_);
+    for (const auto& [k, e] : map_)
+      if (e.expires_at_ms != 0) live.push_back({e.expires_at_ms, e.mod_revision, k});
+    deadlines_ = decltype(deadlines_)(std::greater<>{}, std::move(live));
+  }
+}
+
+expiry_pass kv_store::expire_due(std::size_t max_keys) {
+  expiry_pass pass;
+  std::lock_guard commit_lock(commit_mutex_);
+  const std::int64_t now = clock_.now_ms();
+  while (!deadlines_.empty() && pass.expired < max_keys) {
+    const deadline& d = deadlines_.top();
+    if (d.at_ms > now) break;
+    const entry* e = find_locked(d.key);
+    if (e && e->mod_revision == d.mod_revision && e->expires_at_ms == d.at_ms) {
+      commit_request r;
+      r.ops.push_back({operation::kind::expire, d.key, nullptr, 0, d.mod_revision});
+      (void)commit_locked(r, now);
+      ++pass.expired;
+    }
+    deadlines_.pop();
+  }
+  if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.top().at_ms;
+  return pass;
 }
 
 }  // namespace livekv::store

@@ -16,15 +16,19 @@ namespace livekv::http {
 class router {
  public:
   using handler = std::function<response(request_context&)>;
+  // Routes that take no body still accept a small one (and ignore it) rather than break clients.
+  static constexpr std::size_t default_max_body = 64 * 1024;
 
-  void exact(verb method, std::string path, handler h);
-  void prefix(verb method, std::string path_prefix, handler h);
+  // `max_body`: the largest request body the route accepts; larger ones get 413 before they are read.
+  void exact(verb method, std::string path, handler h, std::size_t max_body = default_max_body);
+  void prefix(verb method, std::string path_prefix, handler h, std::size_t max_body = default_max_body);
 
   struct match {
     const handler* target = nullptr;  // null when no route serves this request
     errc error = errc::ok;            // route_not_found or method_not_allowed when target is null
     std::string allow;                // for method_not_allowed: the Allow header value
     std::string_view rest;            // for prefix routes
+    std::size_t max_body = default_max_body;
   };
   match find(verb method, std::string_view path) const;
 
@@ -34,6 +38,7 @@ class router {
     std::string path;
     bool is_prefix;
     handler h;
+    std::size_t max_body;
   };
   std::vector<route> routes_;
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "livekv/status.hpp"
+#include "livekv/store/clock.hpp"
 #include "livekv/store/entry.hpp"
 #include "livekv/store/operation.hpp"
 
@@ -34,8 +36,14 @@ struct list_page {
   std::uint64_t revision = 0;       // the store revision the page was read at
 };
 
+struct expiry_pass {
+  std::size_t expired = 0;                  // keys removed by this pass
+  std::optional<std::int64_t> next_deadline_ms;  // earliest pending deadline, if any
+};
+
 struct store_stats {
   std::uint64_t keys = 0;
+  std::uint64_t keys_with_ttl = 0;
   std::uint64_t bytes = 0;  // key bytes + value bytes
   std::uint64_t revision = 0;
 };
@@ -45,7 +53,8 @@ struct store_stats {
 // to apply an already-validated commit to the maps (no I/O, no allocation of values under it).
 class kv_store {
  public:
-  kv_store() = default;
+  // `clk` must outlive the store; it decides when keys with a TTL are gone.
+  explicit kv_store(const clock& clk = default_clock());
   kv_store(const kv_store&) = delete;
   kv_store& operator=(const kv_store&) = delete;
 
@@ -63,6 +72,14 @@ class kv_store {
   std::uint64_t revision() const noexcept { return revision_.load(std::memory_order_acquire); }
   store_stats stats() const;
 
+  // Removes up to `max_keys` keys whose deadline has passed, each as an `expire` commit with its
+  // own revision, in deadline order. Bounded so a caller can interleave it with other work.
+  expiry_pass expire_due(std::size_t max_keys);
+
+  const clock& time_source() const noexcept { return clock_; }
+
+  static const clock& default_clock();
+
  private:
   // Transparent hashing lets lookups take a string_view without building a std::string.
   struct key_hash {
@@ -71,13 +88,33 @@ class kv_store {
   };
   using map_type = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
 
+  struct deadline {
+    std::int64_t at_ms;
+    std::uint64_t mod_revision;  // the key's life the deadline belongs to
+    std::string key;
+    bool operator>(const deadline& o) const noexcept { return at_ms > o.at_ms; }
+  };
+
+  // A live entry: present and not past its deadline at `now_ms`.
+  const entry* find_live(std::string_view key, std::int64_t now_ms) const;
   const entry* find_locked(std::string_view key) const;
   bool holds(const condition& c, const entry* current) const;
-  void apply_locked(const operation& op, std::uint64_t rev, op_outcome& out);
+  // The commit path proper; commit_mutex_ must be held.
+  commit_outcome commit_locked(const commit_request& req, std::int64_t now_ms);
+  // A key past its deadline that a commit touches is first removed by its own expire commit, so
+  // every end of a key's life by expiry is an expire operation, whoever notices it first.
+  void expire_if_dead_locked(std::string_view key, std::int64_t now_ms);
+  void apply_locked(const operation& op, std::uint64_t rev, std::int64_t now_ms, op_outcome& out);
+  void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
+
+  const clock& clock_;
 
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
   // writer and revisions are assigned in apply order. Readers never take it.
   std::mutex commit_mutex_;
+  // Guarded by commit_mutex_: pending deadlines, earliest first. Overwritten or deleted keys leave
+  // stale items behind, skipped when popped and purged when they outnumber the live ones.
+  std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
 
   // Guards map_, index_, bytes_. Shared for reads, exclusive only while applying.
   mutable std::shared_mutex map_mutex_;
@@ -86,6 +123,7 @@ class kv_store {
   // never move (unordered_map is node-based), so an index entry lives exactly as long as its node.
   std::set<std::string_view> index_;
   std::uint64_t bytes_ = 0;
+  std::uint64_t ttl_keys_ = 0;  // entries with a deadline
 
   // Written under map_mutex_ (exclusive); read lock-free for response headers.
   std::atomic<std::uint64_t> revision_{0};

@@ -25,10 +25,14 @@ struct condition {
 };
 
 struct operation {
-  enum class kind : std::uint8_t { put, erase, get };
+  // expire is issued only by the store's own sweeper: it removes a key whose deadline passed,
+  // provided the key still has that life (mod_revision == expect_revision).
+  enum class kind : std::uint8_t { put, erase, get, expire };
   kind what = kind::get;
   std::string key;
-  value_ptr val;  // put only
+  value_ptr val;                   // put only
+  std::int64_t ttl_ms = 0;         // put only: expire this long after the commit; 0 = never
+  std::uint64_t expect_revision = 0;  // expire only
 };
 
 struct commit_request {
@@ -38,8 +42,10 @@ struct commit_request {
 
 // What one operation found and did.
 struct op_outcome {
-  std::optional<entry> previous;  // the key's entry before this op (the value, for get)
-  bool created = false;           // put: the key did not exist
+  std::optional<entry> previous;  // the live entry before this op (the value, for get)
+  bool created = false;           // put: the key did not exist (or had expired)
+  bool changed = false;           // put: always; erase/expire: the key existed
+  std::int64_t expires_at_ms = 0; // put: the absolute deadline given to the key, 0 = none
 };
 
 struct commit_outcome {

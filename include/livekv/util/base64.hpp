@@ -8,3 +8,12 @@ namespace livekv::util {
 std::string base64_encode(std::string_view in);
 
 }  // namespace livekv::util
+
+#include <optional>
+
+namespace livekv::util {
+
+// Decodes standard base64 with padding; nullopt when the input is not canonical base64.
+std::optional<std::string> base64_decode(std::string_view in);
+
+}  // namespace livekv::util
