@@ -23,7 +23,7 @@ void expiry_sweeper::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    const expiry_pass pass = store_.expire_due(opts_.batch);
+    const expiry_pass pass = store_.expire_due(opts_.batch, opts_.on_expired);
     lock.lock();
     if (pass.expired == opts_.batch) continue;  // more are due: go on, after letting writers in
     auto wait = opts_.tick;

@@ -172,7 +172,7 @@ void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::
   }
 }
 
-expiry_pass kv_store::expire_due(std::size_t max_keys) {
+expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(std::int64_t)>& on_expired) {
   expiry_pass pass;
   std::lock_guard commit_lock(commit_mutex_);
   const std::int64_t now = clock_.now_ms();
@@ -185,6 +185,7 @@ expiry_pass kv_store::expire_due(std::size_t max_keys) {
       r.ops.push_back({operation::kind::expire, d.key, nullptr, 0, d.mod_revision});
       (void)commit_locked(r, now);
       ++pass.expired;
+      if (on_expired) on_expired(now - d.at_ms);
     }
     deadlines_.pop();
   }

@@ -113,7 +113,10 @@ TEST(expiry_sweeper, removes_keys_on_the_real_clock_without_being_asked) {
   kv_store store;
   commit_request r = put_ttl("k", "v", 20);
   ASSERT_TRUE(store.commit(r)->applied);
-  expiry_sweeper sweeper(store, {std::chrono::milliseconds(5), 64});
+  expiry_sweeper::options opts;
+  opts.tick = std::chrono::milliseconds(5);
+  opts.batch = 64;
+  expiry_sweeper sweeper(store, opts);
   // Bounded wait for the background removal; the test asserts the outcome, not the timing.
   for (int i = 0; i < 2000 && store.stats().keys != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(store.stats().keys, 0u);

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +19,7 @@ class expiry_sweeper {
   struct options {
     std::chrono::milliseconds tick{10};
     std::size_t batch = 512;
+    std::function<void(std::int64_t lag_ms)> on_expired;  // see kv_store::expire_due
   };
 
   expiry_sweeper(kv_store& store, options opts);

@@ -74,7 +74,9 @@ class kv_store {
 
   // Removes up to `max_keys` keys whose deadline has passed, each as an `expire` commit with its
   // own revision, in deadline order. Bounded so a caller can interleave it with other work.
-  expiry_pass expire_due(std::size_t max_keys);
+  // `on_expired(lag_ms)`, when given, learns how late each removal came (for metrics and benches);
+  // it runs under the commit lock, so it must be cheap and must not call back into the store.
+  expiry_pass expire_due(std::size_t max_keys, const std::function<void(std::int64_t lag_ms)>& on_expired = {});
 
   const clock& time_source() const noexcept { return clock_; }
 
