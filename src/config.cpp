@@ -29,6 +29,13 @@ bool parse_uint(const std::string& s, T& out, unsigned long long max) {
   return true;
 }
 
+bool parse_switch(const std::string& v, bool& out) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") out = true;
+  else if (v == "false" || v == "0" || v == "no" || v == "off") out = false;
+  else return false;
+  return true;
+}
+
 const std::vector<flag_spec>& flags() {
   static const std::vector<flag_spec> table = {
       {"host", "ADDR", "Address to listen on. Use 0.0.0.0 or :: to serve other machines.",
@@ -39,6 +46,30 @@ const std::vector<flag_spec>& flags() {
        [](config& c, const std::string& v) { return parse_uint(v, c.threads, 1024) && c.threads > 0; }},
       {"data-dir", "DIR", "Where the data lives (log and snapshots).",
        [](config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
+      {"in-memory", nullptr, "Keep no data on disk: fast, and everything is lost at exit.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.in_memory); }},
+      {"fsync", "POLICY",
+       "When a write is acknowledged. always: after fdatasync; concurrent writes share one "
+       "(group commit), so nothing acknowledged is lost even on power failure. everysec "
+       "(default): after the write reaches the OS, synced once a second: a crash of livekv loses "
+       "nothing, a power failure up to a second. no: at once, the OS syncs when it likes.",
+       [](config& c, const std::string& v) {
+         c.fsync = v;
+         return v == "always" || v == "everysec" || v == "no";
+       }},
+      {"snapshot-log-bytes", "SIZE",
+       "Snapshot when the log has grown by this much since the last snapshot, or by the last "
+       "snapshot's size if larger (default 64MiB). Old log segments are deleted after a snapshot.",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n < 4096) return false;
+         c.snapshot_log_bytes = *n;
+         return true;
+       }},
+      {"repair", nullptr,
+       "Start even if the log is damaged in the middle: keep every record before the damage and "
+       "drop the rest (the count is logged). Without it such damage stops startup.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.repair); }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);
@@ -176,6 +207,7 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
     }
     const flag_spec* f = find_flag(name);
     if (!f) return status(errc::bad_request, "unknown flag --" + name + " (see --help)");
+    if (!value && !f->value_name) value = "true";  // a switch: --repair, --in-memory
     if (!value) {
       if (i + 1 >= args.size()) return status(errc::bad_request, "--" + name + " needs a value");
       value = args[++i];

@@ -31,9 +31,9 @@ int main(int argc, char** argv) {
       spdlog::critical("{}", s.message());
       return 1;
     }
-    srv.run();
+    const auto outcome = srv.run();
     spdlog::shutdown();
-    return 0;
+    return outcome ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "livekv: fatal: %s\n", e.what());
     return 1;

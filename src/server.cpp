@@ -14,13 +14,26 @@ namespace livekv {
 
 namespace asio = boost::asio;
 
+namespace {
+
+wal::fsync_policy parse_policy(const std::string& p) {
+  if (p == "always") return wal::fsync_policy::always;
+  if (p == "no") return wal::fsync_policy::no;
+  return wal::fsync_policy::everysec;
+}
+
+}  // namespace
+
 server::server(config cfg)
     : cfg_(std::move(cfg)),
       ioc_(static_cast<int>(cfg_.threads)),
-      sweeper_(store_, {}),
+      disk_(cfg_.in_memory ? nullptr
+                           : std::make_unique<wal::storage>(
+                                 store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
+                                                              cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair})),
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
-      admin_(cfg_, store_, state_),
+      admin_(cfg_, store_, state_, disk_.get()),
       signals_(ioc_, SIGINT, SIGTERM),
       drain_timer_(ioc_) {
   kv_.register_routes(routes_);
@@ -47,31 +60,55 @@ status server::open() {
 
 std::uint16_t server::port() const { return listener_ ? listener_->local_endpoint().port() : 0; }
 
-void server::run() {
+status server::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down (up to {} ms for in-flight requests)", sig,
                  cfg_.shutdown_timeout.count());
     begin_drain();
   });
+  // Serve at once so that /healthz and /readyz (503) answer while the data is being recovered.
   listener_->start();
+  std::vector<std::thread> pool;
+  pool.reserve(cfg_.threads);
+  for (unsigned i = 0; i < cfg_.threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  const auto join = [&] {
+    for (auto& t : pool) t.join();
+  };
+
   const auto ep = listener_->local_endpoint();
   const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} max-key-bytes={} max-value-bytes={}",
-               livekv::version, host, ep.port(), cfg_.threads, cfg_.data_dir, cfg_.max_key_bytes,
-               cfg_.max_value_bytes);
+  spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
+               livekv::version, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
+               cfg_.fsync, cfg_.max_key_bytes, cfg_.max_value_bytes);
+  if (disk_) {
+    auto rep = disk_->open();
+    if (!rep) {
+      spdlog::critical("recovery failed: {}", rep.error().message());
+      ioc_.stop();
+      join();
+      return rep.error();
+    }
+    for (const auto& w : rep->warnings) spdlog::warn("recovery: {}", w);
+    spdlog::info("recovered revision {} ({} keys from snapshot {}, {} log records) in {:.3f}s", rep->revision,
+                 rep->snapshot_entries, rep->snapshot_revision, rep->records_replayed, rep->seconds);
+  }
+  sweeper_.emplace(store_, store::expiry_sweeper::options{});
   state_.ready = true;
-  // A machine-readable line on stdout: scripts and tests read the port from it (see --port 0).
+  // A machine-readable line on stdout once ready: scripts and tests read the port from it.
   std::printf("livekv listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
   std::fflush(stdout);
 
-  std::vector<std::thread> pool;
-  pool.reserve(cfg_.threads - 1);
-  for (unsigned i = 1; i < cfg_.threads; ++i) pool.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
-  for (auto& t : pool) t.join();
+  join();
+  sweeper_.reset();
+  status outcome = status::success();
+  if (disk_) {
+    outcome = disk_->close();
+    if (!outcome) spdlog::critical("final log flush failed: {}", outcome.message());
+  }
   if (access_log_) access_log_->flush();
   spdlog::info("stopped");
+  return outcome;
 }
 
 void server::request_stop() {

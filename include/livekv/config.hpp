@@ -18,6 +18,10 @@ struct config {
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0 = hardware concurrency (resolved by parse_config)
   std::string data_dir = "./data";
+  bool in_memory = false;        // no data directory: nothing survives a restart
+  std::string fsync = "everysec";  // always | everysec | no
+  std::size_t snapshot_log_bytes = 64 * 1024 * 1024;
+  bool repair = false;
   std::size_t max_key_bytes = 1024;
   std::size_t max_value_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;

@@ -16,6 +16,7 @@
 #include "livekv/status.hpp"
 #include "livekv/store/expiry_sweeper.hpp"
 #include "livekv/store/kv_store.hpp"
+#include "livekv/wal/storage.hpp"
 
 namespace spdlog { class logger; }
 
@@ -32,8 +33,9 @@ class server {
 
   // Binds the listening socket. Errors: errc::internal (address in use, bad address, ...).
   status open();
-  // Serves until drained; returns after every thread has stopped.
-  void run();
+  // Recovers the data, serves until drained, then flushes the log. Returns after every thread has
+  // stopped. Errors: recovery failed (damage, unreadable data directory), or the final flush failed.
+  status run();
   // Begins a graceful shutdown, as SIGTERM does. Thread-safe.
   void request_stop();
 
@@ -47,7 +49,8 @@ class server {
   boost::asio::io_context ioc_;
   server_state state_;
   store::kv_store store_;
-  store::expiry_sweeper sweeper_;  // after store_: stops before the store goes away
+  std::unique_ptr<wal::storage> disk_;              // null with --in-memory
+  std::optional<store::expiry_sweeper> sweeper_;    // started after recovery; stops before disk_ closes
   http::router routes_;
   handlers::kv_handlers kv_;
   handlers::txn_handlers txn_;

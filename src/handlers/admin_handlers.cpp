@@ -7,11 +7,55 @@
 #include "livekv/version.hpp"
 
 namespace livekv::handlers {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json snapshot_json(const wal::snapshot_info& s) {
+  return {{"start_revision", s.start_revision}, {"end_revision", s.end_revision}, {"keys", s.entries},
+          {"bytes", s.bytes}, {"seconds", s.seconds}, {"time_ms", s.time_ms}};
+}
+
+const char* policy_name(wal::fsync_policy p) {
+  switch (p) {
+    case wal::fsync_policy::always: return "always";
+    case wal::fsync_policy::everysec: return "everysec";
+    case wal::fsync_policy::no: return "no";
+  }
+  return "?";
+}
+
+json storage_json(const wal::storage& disk) {
+  const auto r = disk.report();
+  json j = {{"fsync", policy_name(r.policy)},
+            {"log",
+             {{"bytes", r.log.segment_bytes},
+              {"segments", r.log.segments},
+              {"appends", r.log.appends},
+              {"writes", r.log.writes},
+              {"fsyncs", r.log.syncs},
+              {"failed", r.log.failed}}},
+            {"snapshots_taken", r.snapshots_taken},
+            {"snapshot_failures", r.snapshot_failures},
+            {"snapshot_running", r.snapshot_running}};
+  j["last_snapshot"] = r.last_snapshot ? snapshot_json(*r.last_snapshot) : json(nullptr);
+  j["recovery"] = {{"seconds", r.recovery.seconds},
+                   {"snapshot_revision", r.recovery.snapshot_revision},
+                   {"snapshot_keys", r.recovery.snapshot_entries},
+                   {"records_replayed", r.recovery.records_replayed},
+                   {"truncated_bytes", r.recovery.truncated_bytes},
+                   {"dropped_records", r.recovery.dropped_records},
+                   {"warnings", r.recovery.warnings}};
+  return j;
+}
+
+}  // namespace
 
 void admin_handlers::register_routes(http::router& r) {
   r.exact(http::verb::get, "/status", [this](http::request_context& c) { return status(c); });
   r.exact(http::verb::get, "/healthz", [this](http::request_context& c) { return healthz(c); });
   r.exact(http::verb::get, "/readyz", [this](http::request_context& c) { return readyz(c); });
+  r.exact(http::verb::post, "/v1/admin/snapshot", [this](http::request_context& c) { return snapshot(c); });
 }
 
 http::response admin_handlers::status(http::request_context& ctx) {
@@ -34,7 +78,10 @@ http::response admin_handlers::status(http::request_context& ctx) {
        {{"host", cfg_.host},
         {"port", cfg_.port},
         {"threads", cfg_.threads},
-        {"data_dir", cfg_.data_dir},
+        {"data_dir", cfg_.in_memory ? json(nullptr) : json(cfg_.data_dir)},
+        {"in_memory", cfg_.in_memory},
+        {"fsync", cfg_.fsync},
+        {"snapshot_log_bytes", cfg_.snapshot_log_bytes},
         {"max_key_bytes", cfg_.max_key_bytes},
         {"max_value_bytes", cfg_.max_value_bytes},
         {"max_header_bytes", cfg_.max_header_bytes},
@@ -46,7 +93,21 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"idle_timeout_ms", cfg_.idle_timeout.count()},
         {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()}}},
   };
+  body["storage"] = disk_ ? storage_json(*disk_) : json(nullptr);
   return http::make_json(http::status::ok, body, ctx.req.version());
+}
+
+http::response admin_handlers::snapshot(http::request_context& ctx) {
+  const unsigned v = ctx.req.version();
+  if (!disk_) return http::make_problem(errc::bad_request, "the server runs --in-memory: there is nothing to snapshot", v);
+  // Answered when the snapshot is on disk, so a caller knows the log has been compacted.
+  ctx.defer = [this, v](http::request_context::resume_fn resume) {
+    disk_->request_snapshot([resume = std::move(resume), v](result<wal::snapshot_info> r) {
+      if (!r) return resume(http::make_problem(r.error(), v));
+      resume(http::make_json(http::status::ok, snapshot_json(*r), v));
+    });
+  };
+  return http::response{http::status::accepted, v};
 }
 
 http::response admin_handlers::healthz(http::request_context& ctx) {

@@ -139,6 +139,7 @@ http::response kv_handlers::put(http::request_context& ctx) {
   auto out = store_.commit(req);
   if (!out) return http::make_problem(out.error(), v);
   if (!out->applied) return precondition_failed(*out, v);
+  defer_until_durable(ctx, store_, out->log_ticket);
   const bool created = out->results[0].created;
   auto res = http::make_json(created ? http::status::created : http::status::ok,
                              {{"key", *key}, {"revision", out->revision}, {"created", created}}, v);
@@ -164,6 +165,7 @@ http::response kv_handlers::erase(http::request_context& ctx) {
     if (conditional && *out->failed_condition == 0) return precondition_failed(*out, v);
     return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
   }
+  defer_until_durable(ctx, store_, out->log_ticket);
   return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "livekv/http/problem.hpp"
 #include "livekv/store/key.hpp"
 #include "livekv/util/base64.hpp"
 #include "livekv/util/utf8.hpp"
@@ -131,6 +132,17 @@ result<std::optional<std::string>> value_member(const nlohmann::ordered_json& ob
     return std::optional<std::string>(std::move(*bytes));
   }
   return std::optional<std::string>();
+}
+
+void defer_until_durable(http::request_context& ctx, store::kv_store& store, std::uint64_t ticket) {
+  if (ticket == 0) return;
+  ctx.defer = [&store, ticket, version = ctx.req.version()](http::request_context::resume_fn resume) {
+    store.when_durable(ticket, [resume = std::move(resume), version](status s) {
+      if (s) return resume(std::nullopt);
+      // Applied in memory but not durable: the client must not take it as acknowledged.
+      resume(http::make_problem(s, version));
+    });
+  };
 }
 
 std::string format_seconds(std::int64_t ms) {

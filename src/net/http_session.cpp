@@ -127,9 +127,10 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
     return reject(errc::value_too_large,
                   "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
   parser_->body_limit(match_.max_body);
-  const bool has_body_method = req.method() == bhttp::verb::put || req.method() == bhttp::verb::post;
-  if (has_body_method && !length && !parser_->chunked())
-    return reject(errc::length_required, "send a Content-Length (or chunked Transfer-Encoding) with PUT and POST");
+  // Without framing a request has no body (RFC 9112 §6.3). For PUT that is almost always a client
+  // that forgot its value, so it is refused; a bodiless POST (an admin action) is fine.
+  if (req.method() == bhttp::verb::put && !length && !parser_->chunked())
+    return reject(errc::length_required, "send a Content-Length (or chunked Transfer-Encoding) with PUT");
 
   // curl and browsers ask before sending a large body; say yes only once the limits passed.
   if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
@@ -169,15 +170,35 @@ void http_session::serve() {
     req_target_ = std::string(req.target());
   }
   const auto target = http::split_target(req.target());
-  http::request_context ctx{req, target.path, target.query, match_.rest, client_};
+  // Until recovery has finished the store is incomplete: the API answers 503 (health routes don't).
+  if (!env_.state.ready.load(std::memory_order_acquire) && target.path.starts_with("/v1/"))
+    return send(http::make_problem(errc::not_ready, "the server is recovering its data; retry shortly", req.version()),
+                req.keep_alive());
+  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}};
   try {
     http::response res = (*match_.target)(ctx);
+    if (ctx.defer) {
+      // The answer waits (e.g. for fsync); the strand stays free for nothing else on this
+      // connection, so later pipelined requests wait too and answers keep their order.
+      res_.emplace(std::move(res));
+      ctx.defer([self = shared_from_this(), keep_alive = req.keep_alive()](std::optional<http::response> r) {
+        asio::post(self->stream_.get_executor(),
+                   [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
+      });
+      return;
+    }
     send(std::move(res), req.keep_alive());
   } catch (const std::exception& e) {
     // Handlers report errors as values; reaching here is a bug (or out of memory), never bad input.
     spdlog::error("handler for {} {} threw: {}", req.method_string(), req.target(), e.what());
     send(http::make_problem(errc::internal, "internal error", req.version()), false);
   }
+}
+
+void http_session::resume(std::optional<http::response> replacement, bool keep_alive) {
+  http::response res = replacement ? std::move(*replacement) : std::move(*res_);
+  res_.reset();
+  send(std::move(res), keep_alive);
 }
 
 void http_session::reject(errc code, std::string detail) {

@@ -1,6 +1,7 @@
 #include "livekv/store/kv_store.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace livekv::store {
 
@@ -76,10 +77,11 @@ void kv_store::expire_if_dead_locked(std::string_view key, std::int64_t now_ms) 
   if (!e || !e->expired_at(now_ms)) return;
   commit_request r;
   r.ops.push_back({operation::kind::expire, std::string(key), nullptr, 0, e->mod_revision});
+  // A refused expiry (failed log) leaves the dead key in place; reads still treat it as absent.
   (void)commit_locked(r, now_ms);
 }
 
-commit_outcome kv_store::commit_locked(const commit_request& req, std::int64_t now_ms) {
+result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::int64_t now_ms) {
   commit_outcome out;
   const bool is_expiry = req.ops.size() == 1 && req.ops[0].what == operation::kind::expire;
   if (!is_expiry) {
@@ -101,6 +103,20 @@ commit_outcome kv_store::commit_locked(const commit_request& req, std::int64_t n
   const bool writes = std::any_of(req.ops.begin(), req.ops.end(),
                                   [](const operation& op) { return op.what != operation::kind::get; });
   const std::uint64_t rev = writes ? current_rev + 1 : current_rev;
+  // Log before apply: a commit the log refused is never visible.
+  if (writes && log_) {
+    logged_commit lc;
+    lc.revision = rev;
+    lc.time_ms = now_ms;
+    lc.ops.reserve(req.ops.size());
+    for (const auto& op : req.ops) {
+      if (op.what == operation::kind::get) continue;
+      lc.ops.push_back({op.what, op.key, op.val.get(), op.ttl_ms > 0 ? now_ms + op.ttl_ms : 0});
+    }
+    auto ticket = log_->append(lc);
+    if (!ticket) return ticket.error();
+    out.log_ticket = *ticket;
+  }
   out.results.resize(req.ops.size());
   {
     std::unique_lock lock(map_mutex_);
@@ -183,7 +199,7 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
     if (e && e->mod_revision == d.mod_revision && e->expires_at_ms == d.at_ms) {
       commit_request r;
       r.ops.push_back({operation::kind::expire, d.key, nullptr, 0, d.mod_revision});
-      (void)commit_locked(r, now);
+      if (!commit_locked(r, now)) break;  // the log failed: keep the deadline, stop for now
       ++pass.expired;
       if (on_expired) on_expired(now - d.at_ms);
     }
@@ -191,6 +207,77 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
   }
   if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.top().at_ms;
   return pass;
+}
+
+}  // namespace livekv::store
+
+namespace livekv::store {
+
+void kv_store::attach_log(commit_log* log) {
+  std::lock_guard commit_lock(commit_mutex_);
+  log_ = log;
+}
+
+void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) {
+  commit_log* log;
+  {
+    std::lock_guard commit_lock(commit_mutex_);
+    log = log_;
+  }
+  if (!log || ticket == 0) return done(status::success());
+  log->when_durable(ticket, std::move(done));
+}
+
+void kv_store::checkpoint(const std::function<void(std::uint64_t)>& at) {
+  std::lock_guard commit_lock(commit_mutex_);
+  at(revision_.load(std::memory_order_relaxed));
+}
+
+void kv_store::load_entry(std::string key, const entry& e) {
+  std::lock_guard commit_lock(commit_mutex_);
+  std::unique_lock lock(map_mutex_);
+  auto [it, inserted] = map_.insert_or_assign(std::move(key), e);
+  if (inserted) index_.insert(it->first);
+  bytes_ += it->first.size() + e.val->bytes.size();
+  if (e.expires_at_ms != 0) {
+    ++ttl_keys_;
+    deadlines_.push({e.expires_at_ms, e.mod_revision, it->first});
+  }
+}
+
+void kv_store::set_revision(std::uint64_t revision) {
+  std::lock_guard commit_lock(commit_mutex_);
+  revision_.store(revision, std::memory_order_release);
+}
+
+void kv_store::replay(const replayed_commit& c) {
+  std::lock_guard commit_lock(commit_mutex_);
+  // Decide every op against the state before this commit, so that two ops of one batch on the
+  // same key are both applied (the first would otherwise make the second look already seen).
+  std::vector<bool> seen(c.ops.size());
+  for (std::size_t i = 0; i < c.ops.size(); ++i) {
+    const entry* e = find_locked(c.ops[i].key);
+    seen[i] = e && e->mod_revision >= c.revision;
+  }
+  std::vector<std::size_t> deadlines;
+  {
+    std::unique_lock lock(map_mutex_);
+    for (std::size_t i = 0; i < c.ops.size(); ++i) {
+      if (seen[i]) continue;
+      const replayed_op& op = c.ops[i];
+      operation o{op.what == operation::kind::put ? operation::kind::put : operation::kind::erase, op.key, op.val, 0, 0};
+      op_outcome ignored;
+      apply_locked(o, c.revision, std::numeric_limits<std::int64_t>::min(), ignored);
+      if (op.what == operation::kind::put && op.expires_at_ms != 0) {
+        entry& e = map_.find(op.key)->second;
+        if (e.expires_at_ms == 0) ++ttl_keys_;
+        e.expires_at_ms = op.expires_at_ms;
+        deadlines.push_back(i);
+      }
+    }
+    if (c.revision > revision_.load(std::memory_order_relaxed)) revision_.store(c.revision, std::memory_order_release);
+  }
+  for (const std::size_t i : deadlines) push_deadline_locked(c.ops[i].expires_at_ms, c.revision, c.ops[i].key);
 }
 
 }  // namespace livekv::store

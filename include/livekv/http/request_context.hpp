@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,13 @@ struct request_context {
   std::string_view query;  // raw query, without '?'
   std::string_view rest;   // for prefix routes: the raw path after the prefix
   std::string_view client; // "ip:port" of the peer
+
+  // Set by a handler whose answer must wait for an event (the log making a write durable, a
+  // snapshot finishing): the session keeps the response and calls `defer(resume)`; `resume` may be
+  // called from any thread, exactly once, with nullopt to send the kept response or with another
+  // response to send instead (an error, or a result known only now).
+  using resume_fn = std::function<void(std::optional<response>)>;
+  std::function<void(resume_fn)> defer;
 };
 
 }  // namespace livekv::http

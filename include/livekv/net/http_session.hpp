@@ -51,6 +51,7 @@ class http_session : public connection_registry::member, public std::enable_shar
   void read_body();
   void on_body(boost::beast::error_code ec, std::size_t n);
   void serve();
+  void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void reject(errc code, std::string detail);  // answers with a problem and closes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);

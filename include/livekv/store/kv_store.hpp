@@ -14,6 +14,7 @@
 
 #include "livekv/status.hpp"
 #include "livekv/store/clock.hpp"
+#include "livekv/store/commit_log.hpp"
 #include "livekv/store/entry.hpp"
 #include "livekv/store/operation.hpp"
 
@@ -80,6 +81,24 @@ class kv_store {
 
   const clock& time_source() const noexcept { return clock_; }
 
+  // --- durability hooks (used by wal/; all thread-safe) ---
+
+  // From now on every write commit is appended to `log` before it is applied. Pass nullptr to
+  // detach. `log` must outlive the attachment.
+  void attach_log(commit_log* log);
+  // Forwards to the attached log; calls `done` at once (ok) when there is none.
+  void when_durable(std::uint64_t ticket, std::function<void(status)> done);
+  // Runs `at(revision)` under the commit lock: no write commits while it runs. For cutting the log
+  // at an exact revision; `at` must be quick.
+  void checkpoint(const std::function<void(std::uint64_t revision)>& at);
+
+  // Recovery only (before serving): loads one snapshot entry verbatim, sets the revision, and
+  // replays a logged commit. Replay is idempotent per key against a fuzzy snapshot: an op whose key
+  // already has mod_revision >= the commit's revision is skipped (the snapshot saw its effect).
+  void load_entry(std::string key, const entry& e);
+  void set_revision(std::uint64_t revision);
+  void replay(const replayed_commit& c);
+
   static const clock& default_clock();
 
  private:
@@ -102,7 +121,7 @@ class kv_store {
   const entry* find_locked(std::string_view key) const;
   bool holds(const condition& c, const entry* current) const;
   // The commit path proper; commit_mutex_ must be held.
-  commit_outcome commit_locked(const commit_request& req, std::int64_t now_ms);
+  result<commit_outcome> commit_locked(const commit_request& req, std::int64_t now_ms);
   // A key past its deadline that a commit touches is first removed by its own expire commit, so
   // every end of a key's life by expiry is an expire operation, whoever notices it first.
   void expire_if_dead_locked(std::string_view key, std::int64_t now_ms);
@@ -110,6 +129,7 @@ class kv_store {
   void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
 
   const clock& clock_;
+  commit_log* log_ = nullptr;  // guarded by commit_mutex_ (written under it; read by commits)
 
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
   // writer and revisions are assigned in apply order. Readers never take it.

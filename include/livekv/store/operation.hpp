@@ -56,6 +56,7 @@ struct commit_outcome {
   std::optional<std::size_t> failed_condition;  // index into conditions, when !applied
   std::optional<entry> failed_current;          // that condition's key as it was
   std::vector<op_outcome> results;              // one per op, when applied
+  std::uint64_t log_ticket = 0;  // pass to kv_store::when_durable before acknowledging; 0 = none
 };
 
 }  // namespace livekv::store

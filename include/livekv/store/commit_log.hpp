@@ -1,0 +1,59 @@
+#pragma once
+// The store's view of the write-ahead log: the store calls append() for every write commit, under
+// its commit lock and in revision order, before applying it. The log's format lives in wal/.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "livekv/status.hpp"
+#include "livekv/store/entry.hpp"
+#include "livekv/store/operation.hpp"
+
+namespace livekv::store {
+
+struct logged_op {
+  operation::kind what = operation::kind::put;  // put, erase or expire
+  std::string_view key;
+  const value* val = nullptr;     // put only
+  std::int64_t expires_at_ms = 0; // put only: absolute deadline, 0 = none
+};
+
+struct logged_commit {
+  std::uint64_t term = 0;   // reserved for Raft
+  std::uint64_t index = 0;  // reserved for Raft
+  std::uint64_t revision = 0;
+  std::int64_t time_ms = 0;
+  std::vector<logged_op> ops;
+};
+
+// A decoded log record, owning its bytes.
+struct replayed_op {
+  operation::kind what = operation::kind::put;
+  std::string key;
+  value_ptr val;
+  std::int64_t expires_at_ms = 0;
+};
+
+struct replayed_commit {
+  std::uint64_t term = 0;
+  std::uint64_t index = 0;
+  std::uint64_t revision = 0;
+  std::int64_t time_ms = 0;
+  std::vector<replayed_op> ops;
+};
+
+class commit_log {
+ public:
+  virtual ~commit_log() = default;
+  // Records a commit. Called under the store's commit lock, in revision order; must not block on
+  // I/O. Returns a ticket to pass to when_durable (0: nothing to wait for), or errc::read_only
+  // when the log has failed, in which case the store does not apply the commit.
+  virtual result<std::uint64_t> append(const logged_commit& c) = 0;
+  // Calls `done` (from any thread, exactly once) when the commit with `ticket` is as durable as the
+  // fsync policy promises, or with an error if the log failed first.
+  virtual void when_durable(std::uint64_t ticket, std::function<void(status)> done) = 0;
+};
+
+}  // namespace livekv::store

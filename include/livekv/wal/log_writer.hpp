@@ -1,0 +1,113 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "livekv/io/append_file.hpp"
+#include "livekv/status.hpp"
+#include "livekv/store/commit_log.hpp"
+
+namespace livekv::wal {
+
+enum class fsync_policy {
+  always,    // acknowledge after fdatasync; concurrent commits share one (group commit)
+  everysec,  // acknowledge after write(2) (survives a crash of the process); fdatasync once a second
+  no,        // acknowledge at once; write soon, let the OS decide when to sync
+};
+
+struct log_stats {
+  std::uint64_t appends = 0;        // commits appended
+  std::uint64_t bytes_written = 0;  // since start
+  std::uint64_t writes = 0;         // write(2) batches
+  std::uint64_t syncs = 0;          // fdatasync calls
+  std::uint64_t segment_bytes = 0;  // size of the segments on disk
+  std::uint64_t segments = 0;
+  bool failed = false;
+};
+
+// The append side of the write-ahead log. append() (on the committing thread, under the store's
+// commit lock) only copies the encoded frame into a buffer; one log thread writes buffered frames
+// in batches, syncs them per policy, rotates segments, and completes waiters. Thread-safe.
+// A failed write or fsync fails the log for good: appends and waiters get errc::read_only.
+class log_writer final : public store::commit_log {
+ public:
+  struct options {
+    std::string dir;
+    fsync_policy policy = fsync_policy::everysec;
+    std::uint64_t segment_bytes = 64ull << 20;
+    std::function<void(std::uint64_t bytes)> on_growth;  // log bytes since the last cut (for snapshots)
+    std::function<void(double seconds)> on_sync;         // fsync latency (for metrics)
+  };
+
+  // Starts writing a new segment whose first revision is `next_revision`.
+  static result<std::unique_ptr<log_writer>> open(options opts, std::uint64_t next_revision);
+  ~log_writer() override;  // flushes, syncs and stops
+
+  result<std::uint64_t> append(const store::logged_commit& c) override;
+  void when_durable(std::uint64_t ticket, std::function<void(status)> done) override;
+
+  // Call under the store's commit lock (kv_store::checkpoint): frames appended after this call go
+  // to a new segment whose first revision is `next_revision`.
+  void cut(std::uint64_t next_revision);
+  // Blocks until everything appended so far is written and fsynced. Errors: the log failed.
+  status sync_now();
+  // Flushes, syncs and stops the log thread; later appends fail. Idempotent.
+  status close();
+
+  log_stats stats() const;
+  fsync_policy policy() const noexcept { return opts_.policy; }
+
+ private:
+  struct waiter {
+    std::uint64_t ticket;
+    std::function<void(status)> done;
+  };
+  log_writer(options opts, io::append_file file);
+  void run();
+  status open_segment(std::uint64_t first_revision);
+  void fail(const status& s);
+
+  const options opts_;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;  // guards everything below up to the log-thread-only members
+  std::condition_variable wake_;        // the log thread waits on it
+  std::condition_variable synced_cv_;   // sync_now() waits on it
+  std::string pending_;                 // frames not yet handed to the log thread
+  std::uint64_t appended_end_ = 0;      // logical offset after the last appended frame
+  std::uint64_t written_end_ = 0;       // logical offset written to the OS
+  std::uint64_t synced_end_ = 0;        // logical offset fsynced
+  std::uint64_t acked_end_ = 0;         // what waiters may be told is durable, per policy
+  std::vector<waiter> waiters_;
+  bool cut_requested_ = false;
+  std::size_t cut_at_ = 0;              // offset in pending_ where the new segment starts
+  std::uint64_t cut_revision_ = 0;
+  bool sync_requested_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;                // the log thread has exited
+  status failure_;                      // non-ok once the log failed
+  log_stats stats_;
+  std::uint64_t growth_since_cut_ = 0;
+
+  std::uint64_t last_revision_ = 0;     // of the last frame appended (names the next segment)
+
+  std::string scratch_;  // encoding buffer; append() is only ever called by one thread at a time
+
+  // Log thread only.
+  io::append_file file_;
+  std::chrono::steady_clock::time_point last_sync_;
+};
+
+// "wal-00000000000000000042.log" for first revision 42; parse_segment_name is its inverse.
+std::string segment_name(std::uint64_t first_revision);
+std::optional<std::uint64_t> parse_segment_name(const std::string& name);
+
+}  // namespace livekv::wal

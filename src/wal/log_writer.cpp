@@ -1,0 +1,234 @@
+#include "livekv/wal/log_writer.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/frame.hpp"
+
+namespace livekv::wal {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+std::string segment_name(std::uint64_t first_revision) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "wal-%020llu.log", static_cast<unsigned long long>(first_revision));
+  return buf;
+}
+
+std::optional<std::uint64_t> parse_segment_name(const std::string& name) {
+  if (name.size() != 28 || !name.starts_with("wal-") || !name.ends_with(".log")) return std::nullopt;
+  std::uint64_t v = 0;
+  const char* b = name.data() + 4;
+  const auto [p, ec] = std::from_chars(b, b + 20, v);
+  if (ec != std::errc{} || p != b + 20) return std::nullopt;
+  return v;
+}
+
+result<std::unique_ptr<log_writer>> log_writer::open(options opts, std::uint64_t next_revision) {
+  auto file = io::append_file::open((fs::path(opts.dir) / segment_name(next_revision)).string());
+  if (!file) return file.error();
+  if (auto s = io::fsync_dir(opts.dir); !s) return s;
+  std::unique_ptr<log_writer> w(new log_writer(std::move(opts), std::move(*file)));
+  w->last_revision_ = next_revision - 1;
+  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+log_writer::log_writer(options opts, io::append_file file)
+    : opts_(std::move(opts)), file_(std::move(file)), last_sync_(clock_type::now()) {}
+
+log_writer::~log_writer() { (void)close(); }
+
+result<std::uint64_t> log_writer::append(const store::logged_commit& c) {
+  // Encoding happens outside mutex_ so the log thread is held up only by a memcpy.
+  std::string payload;
+  payload.swap(scratch_);
+  payload.clear();
+  encode_commit(payload, c);
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_.ok() || stopping_) {
+      scratch_.swap(payload);
+      return status(errc::read_only, "the write-ahead log has failed; writes are refused until restart");
+    }
+    const std::size_t before = pending_.size();
+    append_frame(pending_, frame_type::commit, payload);
+    appended_end_ += pending_.size() - before;
+    last_revision_ = c.revision;
+    ++stats_.appends;
+    ticket = opts_.policy == fsync_policy::no ? 0 : appended_end_;
+  }
+  scratch_.swap(payload);
+  wake_.notify_one();
+  return ticket;
+}
+
+void log_writer::when_durable(std::uint64_t ticket, std::function<void(status)> done) {
+  status outcome;
+  {
+    std::lock_guard lock(mutex_);
+    if (failure_.ok() && ticket > acked_end_) {
+      waiters_.push_back({ticket, std::move(done)});
+      return;
+    }
+    outcome = failure_;
+  }
+  done(outcome);
+}
+
+void log_writer::cut(std::uint64_t next_revision) {
+  {
+    std::lock_guard lock(mutex_);
+    cut_requested_ = true;
+    cut_at_ = pending_.size();
+    cut_revision_ = next_revision;
+  }
+  wake_.notify_one();
+}
+
+status log_writer::sync_now() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = appended_end_;
+  sync_requested_ = true;
+  wake_.notify_one();
+  synced_cv_.wait(lock, [&] { return synced_end_ >= target || !failure_.ok() || stopped_; });
+  return failure_;
+}
+
+status log_writer::close() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  file_.close();
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+log_stats log_writer::stats() const {
+  log_stats s;
+  {
+    std::lock_guard lock(mutex_);
+    s = stats_;
+    s.failed = !failure_.ok();
+  }
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(opts_.dir, ec)) {
+    if (!parse_segment_name(e.path().filename().string())) continue;
+    ++s.segments;
+    s.segment_bytes += e.file_size(ec);
+  }
+  return s;
+}
+
+status log_writer::open_segment(std::uint64_t first_revision) {
+  auto file = io::append_file::open((fs::path(opts_.dir) / segment_name(first_revision)).string());
+  if (!file) return file.error();
+  file_ = std::move(*file);
+  return io::fsync_dir(opts_.dir);
+}
+
+void log_writer::fail(const status& s) {
+  // Caller holds mutex_.
+  if (!failure_.ok()) return;
+  failure_ = status(errc::read_only, "the write-ahead log failed (" + s.message() + "); writes are refused until restart");
+  spdlog::critical("{}", failure_.message());
+}
+
+void log_writer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    const auto sync_due = [&] {
+      return opts_.policy == fsync_policy::everysec && synced_end_ < written_end_ &&
+             clock_type::now() - last_sync_ >= std::chrono::seconds(1);
+    };
+    const auto has_work = [&] {
+      return !pending_.empty() || stopping_ || sync_requested_ || cut_requested_ || sync_due();
+    };
+    if (opts_.policy == fsync_policy::everysec && synced_end_ < written_end_)
+      wake_.wait_until(lock, last_sync_ + std::chrono::seconds(1), has_work);
+    else
+      wake_.wait(lock, has_work);
+    if (!has_work()) continue;
+
+    std::string batch;
+    batch.swap(pending_);
+    const std::uint64_t batch_end = appended_end_;
+    const bool cut = cut_requested_;
+    const std::size_t cut_at = cut_at_;
+    const std::uint64_t cut_revision = cut_revision_;
+    cut_requested_ = false;
+    const bool want_sync = sync_requested_ || stopping_ || opts_.policy == fsync_policy::always || sync_due() || cut;
+    sync_requested_ = false;
+    const bool stop = stopping_;
+    const std::uint64_t last_revision = last_revision_;
+    const bool ok_so_far = failure_.ok();
+    lock.unlock();
+
+    status s;
+    bool synced = false;
+    if (ok_so_far) {
+      const std::string_view all(batch);
+      if (cut) {
+        s = file_.write_all(all.substr(0, cut_at));
+        if (s) s = file_.sync();
+        if (s) s = open_segment(cut_revision);
+        if (s) s = file_.write_all(all.substr(cut_at));
+      } else {
+        s = file_.write_all(all);
+      }
+      if (s && want_sync) {
+        const auto t0 = clock_type::now();
+        s = file_.sync();
+        synced = true;
+        if (opts_.on_sync) opts_.on_sync(std::chrono::duration<double>(clock_type::now() - t0).count());
+      }
+      // Rotate by size at a batch boundary: the new segment starts after the last appended frame.
+      if (s && !cut && file_.size() >= opts_.segment_bytes) {
+        if (!synced) s = file_.sync();
+        synced = s.ok();
+        if (s) s = open_segment(last_revision + 1);
+      }
+    }
+
+    std::vector<waiter> ready;
+    lock.lock();
+    if (!s) fail(s);
+    if (failure_.ok()) {
+      stats_.bytes_written += batch.size();
+      if (!batch.empty()) ++stats_.writes;
+      written_end_ = batch_end;
+      if (synced) {
+        ++stats_.syncs;
+        synced_end_ = batch_end;
+        last_sync_ = clock_type::now();
+      }
+      acked_end_ = opts_.policy == fsync_policy::always ? synced_end_ : written_end_;
+      growth_since_cut_ = cut ? batch.size() - cut_at : growth_since_cut_ + batch.size();
+    }
+    // Waiters complete in any order; partition keeps the rest.
+    auto mid = std::partition(waiters_.begin(), waiters_.end(),
+                              [&](const waiter& w) { return failure_.ok() && w.ticket > acked_end_; });
+    std::move(mid, waiters_.end(), std::back_inserter(ready));
+    waiters_.erase(mid, waiters_.end());
+    const status outcome = failure_;
+    const std::uint64_t growth = growth_since_cut_;
+    synced_cv_.notify_all();
+    lock.unlock();
+    for (auto& w : ready) w.done(outcome);
+    if (opts_.on_growth && !batch.empty()) opts_.on_growth(growth);
+    lock.lock();
+    if (stop && pending_.empty()) break;
+  }
+  stopped_ = true;
+  synced_cv_.notify_all();
+}
+
+}  // namespace livekv::wal

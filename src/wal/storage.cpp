@@ -1,0 +1,157 @@
+#include "livekv/wal/storage.hpp"
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+namespace livekv::wal {
+
+namespace fs = std::filesystem;
+
+storage::storage(store::kv_store& store, storage_options opts) : store_(store), opts_(std::move(opts)) {}
+
+storage::~storage() { (void)close(); }
+
+result<recovery_report> storage::open() {
+  {
+    std::lock_guard lock(mutex_);
+    if (log_ || stopping_) return status(errc::internal, "a storage is opened once");
+  }
+  std::error_code ec;
+  fs::create_directories(opts_.dir, ec);
+  if (ec) return status(errc::internal, "cannot create the data directory " + opts_.dir + ": " + ec.message());
+  // A snapshot interrupted by a crash leaves its temporary file behind; it was never published.
+  for (const auto& e : fs::directory_iterator(opts_.dir, ec))
+    if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
+
+  auto rep = recover(store_, opts_.dir, opts_.repair);
+  if (!rep) return rep;
+  log_writer::options lo;
+  lo.dir = opts_.dir;
+  lo.policy = opts_.policy;
+  lo.segment_bytes = opts_.segment_bytes;
+  lo.on_growth = [this](std::uint64_t bytes) { on_log_growth(bytes); };
+  auto log = log_writer::open(lo, store_.revision() + 1);
+  if (!log) return log.error();
+  log_ = std::move(*log);
+  store_.attach_log(log_.get());
+  {
+    std::lock_guard lock(mutex_);
+    recovery_ = *rep;
+    if (rep->snapshot_revision != 0) {
+      snapshot_info s;
+      s.start_revision = rep->snapshot_revision;
+      s.entries = rep->snapshot_entries;
+      last_ = s;
+    }
+  }
+  snapshot_thread_ = std::thread([this] { snapshot_loop(); });
+  return rep;
+}
+
+status storage::sync() {
+  if (!log_) return status(errc::internal, "storage is not open");
+  return log_->sync_now();
+}
+
+void storage::on_log_growth(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t threshold = std::max(opts_.snapshot_log_bytes, last_ ? last_->bytes : 0);
+  if (bytes < threshold || requested_ || running_) return;
+  requested_ = true;
+  wake_.notify_one();
+}
+
+void storage::request_snapshot(std::function<void(result<snapshot_info>)> done) {
+  std::lock_guard lock(mutex_);
+  if (stopping_ || !log_) {
+    if (done) done(status(errc::draining, "storage is closed"));
+    return;
+  }
+  if (done) waiting_.push_back(std::move(done));
+  requested_ = true;
+  wake_.notify_one();
+}
+
+void storage::snapshot_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return requested_ || stopping_; });
+    if (stopping_) break;
+    requested_ = false;
+    running_ = true;
+    auto waiters = std::move(waiting_);
+    waiting_.clear();
+    lock.unlock();
+    auto outcome = take_snapshot();
+    if (outcome)
+      spdlog::info("snapshot at revision {}..{}: {} keys, {} bytes in {:.3f}s", outcome->start_revision,
+                   outcome->end_revision, outcome->entries, outcome->bytes, outcome->seconds);
+    else
+      spdlog::error("snapshot failed: {}", outcome.error().message());
+    lock.lock();
+    running_ = false;
+    if (outcome) {
+      last_ = *outcome;
+      ++taken_;
+    } else {
+      ++failures_;
+    }
+    lock.unlock();
+    for (auto& w : waiters) w(outcome);
+    lock.lock();
+  }
+  for (auto& w : waiting_) w(status(errc::draining, "the server is shutting down"));
+  waiting_.clear();
+}
+
+result<snapshot_info> storage::take_snapshot() {
+  std::uint64_t start = 0;
+  store_.checkpoint([&](std::uint64_t revision) {
+    start = revision;
+    log_->cut(revision + 1);
+  });
+  auto info = write_snapshot(store_, opts_.dir, start, [&] { return log_->sync_now(); });
+  std::error_code ec;
+  if (!info) {
+    fs::remove(fs::path(opts_.dir) / (snapshot_name(start) + ".tmp"), ec);
+    return info;
+  }
+  // Everything at or before `start` is in the snapshot; the cut put every later commit in
+  // segments that start after it.
+  for (const auto& e : fs::directory_iterator(opts_.dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const auto seg = parse_segment_name(name);
+    const auto snap = parse_snapshot_name(name);
+    if ((seg && *seg <= start) || (snap && *snap < start)) fs::remove(e.path(), ec);
+  }
+  if (auto s = io::fsync_dir(opts_.dir); !s) spdlog::warn("{}", s.message());
+  return info;
+}
+
+status storage::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return status::success();
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  if (!log_) return status::success();
+  store_.attach_log(nullptr);
+  return log_->close();
+}
+
+storage_status storage::report() const {
+  storage_status s;
+  s.policy = opts_.policy;
+  if (log_) s.log = log_->stats();
+  std::lock_guard lock(mutex_);
+  s.last_snapshot = last_;
+  s.snapshots_taken = taken_;
+  s.snapshot_failures = failures_;
+  s.snapshot_running = running_;
+  s.recovery = recovery_;
+  return s;
+}
+
+}  // namespace livekv::wal
