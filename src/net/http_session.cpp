@@ -100,6 +100,10 @@ void http_session::read_header() {
 
 void http_session::on_header(beast::error_code ec, std::size_t) {
   request_started_ = std::chrono::steady_clock::now();
+  // Beast checks a declared Content-Length against the parser's body limit while reading the head.
+  if (ec == bhttp::error::body_limit)
+    return reject(errc::value_too_large,
+                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
   if (ec == bhttp::error::header_limit)
     return reject(errc::headers_too_large,
                   "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");

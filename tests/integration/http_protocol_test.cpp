@@ -1,0 +1,150 @@
+// HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, and the
+// header and idle timeouts that cut off slow or silent clients.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/raw_socket.hpp"
+#include "support/server_fixture.hpp"
+
+namespace livekv::test {
+namespace {
+
+class http_protocol_test : public server_test {};
+
+TEST_F(http_protocol_test, many_requests_share_one_keep_alive_connection) {
+  for (int i = 0; i < 100; ++i) {
+    const auto res = client().put("/v1/kv/k" + std::to_string(i % 10), std::to_string(i));
+    ASSERT_TRUE(res.status == 201 || res.status == 200) << res;
+    ASSERT_TRUE(res.keep_alive) << res;
+  }
+  EXPECT_EQ(client().connections_opened(), 1u);
+  const auto status = client().get("/status").json();
+  EXPECT_EQ(status["connections_total"], 1) << "the server saw a single connection";
+  EXPECT_EQ(status["requests_total"], 101);
+}
+
+TEST_F(http_protocol_test, pipelined_requests_are_answered_in_order) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  // Three requests in one write: the server must answer each, in order, on the same connection.
+  ASSERT_TRUE(sock.send("PUT /v1/kv/p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nfirst"
+                        "GET /v1/kv/p HTTP/1.1\r\nHost: t\r\n\r\n"
+                        "GET /v1/kv/missing HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto put = sock.read_response();
+  EXPECT_EQ(put.status, 201) << put;
+  const auto get = sock.read_response();
+  EXPECT_EQ(get.status, 200) << get;
+  EXPECT_EQ(get.body, "first");
+  const auto missing = sock.read_response();
+  EXPECT_TRUE(is_problem(missing, 404, "key_not_found"));
+  EXPECT_TRUE(missing.keep_alive);
+}
+
+TEST_F(http_protocol_test, pipelined_requests_after_a_rejected_one_are_not_served) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  // The PUT lacks a length, so the bytes after its head cannot be framed: the server answers 411
+  // and closes instead of guessing where the next request starts.
+  ASSERT_TRUE(sock.send("PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\n\r\n"
+                        "PUT /v1/kv/b HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nb"));
+  EXPECT_TRUE(is_problem(sock.read_response(), 411, "length_required"));
+  EXPECT_TRUE(sock.read_until_close().closed);
+  EXPECT_EQ(client().get("/v1/kv/b").status, 404);
+}
+
+TEST_F(http_protocol_test, expect_100_continue_gets_100_then_the_final_response) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  const auto interim = sock.read_response();
+  ASSERT_EQ(interim.status, 100) << interim;
+  ASSERT_TRUE(sock.send("body"));
+  const auto final_res = sock.read_response();
+  EXPECT_EQ(final_res.status, 201) << final_res;
+  EXPECT_EQ(client().get("/v1/kv/c").body, "body");
+}
+
+// A client waiting for 100 Continue with a too-large Content-Length gets the 413 instead.
+TEST_F(http_protocol_test, expect_100_continue_with_an_oversized_body_gets_413_without_100) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n"
+                        "Expect: 100-continue\r\n\r\n"));
+  EXPECT_TRUE(is_problem(sock.read_response(), 413, "value_too_large"));
+}
+
+TEST_F(http_protocol_test, connection_close_closes_after_the_response) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  const auto res = sock.read_response();
+  EXPECT_EQ(res.status, 200) << res;
+  EXPECT_FALSE(res.keep_alive);
+  EXPECT_TRUE(sock.read_until_close().closed);
+}
+
+TEST_F(http_protocol_test, http_1_0_without_keep_alive_closes_after_the_response) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.0\r\n\r\n"));
+  const auto res = sock.read_response();
+  EXPECT_EQ(res.status, 200) << res;
+  EXPECT_TRUE(sock.read_until_close().closed);
+}
+
+TEST_F(http_protocol_test, a_client_closing_mid_request_does_not_disturb_others) {
+  {
+    raw_socket sock(server_.port());
+    ASSERT_TRUE(sock.connected()) << sock.error();
+    ASSERT_TRUE(sock.send("PUT /v1/kv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+  }  // closed with the body half sent
+  EXPECT_EQ(client().put("/v1/kv/y", "v").status, 201);
+  EXPECT_EQ(client().get("/v1/kv/x").status, 404);
+}
+
+// Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay
+// generous: they bound the wait, they do not measure the server.
+class http_timeout_test : public server_test {
+ protected:
+  http_timeout_test() : server_test({"--header-timeout", "300ms", "--idle-timeout", "500ms"}) {}
+};
+
+TEST_F(http_timeout_test, a_half_sent_request_head_is_disconnected) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /v1/kv/slow HTTP/1.1\r\nHost: t\r\nX-Slow"));
+  const auto r = sock.read_until_close(std::chrono::seconds(10));
+  EXPECT_TRUE(r.closed) << "still open after 10 s";
+  EXPECT_EQ(r.data, "") << "a request that never completed gets no response";
+}
+
+TEST_F(http_timeout_test, a_stalled_request_body_is_disconnected) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("PUT /v1/kv/slow HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf"));
+  const auto r = sock.read_until_close(std::chrono::seconds(10));
+  EXPECT_TRUE(r.closed) << "still open after 10 s";
+  EXPECT_EQ(r.data, "") << "a request that never completed gets no response";
+}
+
+TEST_F(http_timeout_test, an_idle_keep_alive_connection_is_closed) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto res = sock.read_response();
+  ASSERT_EQ(res.status, 200) << res;
+  ASSERT_TRUE(res.keep_alive);
+  const auto r = sock.read_until_close(std::chrono::seconds(10));
+  EXPECT_TRUE(r.closed) << "still open after 10 s";
+  EXPECT_EQ(r.data, "");
+}
+
+TEST_F(http_timeout_test, a_connection_that_never_sends_is_closed) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  EXPECT_TRUE(sock.read_until_close(std::chrono::seconds(10)).closed) << "still open after 10 s";
+}
+
+}  // namespace
+}  // namespace livekv::test
