@@ -9,7 +9,9 @@ packages=(
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # tests
-  libgtest-dev libgmock-dev curl procps
+  libgtest-dev libgmock-dev curl procps python3
+  # benchmarks
+  wrk
 )
 
 missing=()

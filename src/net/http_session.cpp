@@ -93,6 +93,8 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 void http_session::read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(env_.cfg.max_header_bytes));
+  // No body limit yet: the route, known once the head is read, sets it (see on_header).
+  parser_->body_limit(boost::none);
   stream_.expires_after(env_.cfg.header_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&http_session::on_header, shared_from_this()));
@@ -100,10 +102,6 @@ void http_session::read_header() {
 
 void http_session::on_header(beast::error_code ec, std::size_t) {
   request_started_ = std::chrono::steady_clock::now();
-  // Beast checks a declared Content-Length against the parser's body limit while reading the head.
-  if (ec == bhttp::error::body_limit)
-    return reject(errc::value_too_large,
-                  "the body is larger than the limit of " + std::to_string(env_.cfg.max_value_bytes) + " bytes");
   if (ec == bhttp::error::header_limit)
     return reject(errc::headers_too_large,
                   "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");

@@ -1,0 +1,16 @@
+-- PUT of 100-byte values to keys key:%08d, each connection counting from its own offset, so that
+-- every request writes a distinct key (a load of N keys with -c C runs N/C requests per connection).
+local counter = 0
+local thread_id = 0
+local value = string.rep("v", 100)
+
+function setup(thread)
+  thread:set("thread_id", thread_id)
+  thread_id = thread_id + 1
+end
+
+function request()
+  counter = counter + 1
+  local key = string.format("key:%08d", thread_id * 100000000 + counter)
+  return wrk.format("PUT", "/v1/kv/" .. key, {["Content-Type"] = "application/octet-stream"}, value)
+end
