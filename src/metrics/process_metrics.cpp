@@ -1,0 +1,197 @@
+#include "livekv/metrics/process_metrics.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <limits>
+#include <string>
+
+namespace livekv::metrics {
+namespace {
+
+// Reads a whole (small) file. /proc files report size 0, so read until EOF rather than stat.
+std::optional<std::string> read_file(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      ::close(fd);
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+std::string_view skip_spaces(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+// Splits off the first whitespace-delimited token of `s`.
+std::string_view next_token(std::string_view& s) {
+  s = skip_spaces(s);
+  std::size_t n = 0;
+  while (n < s.size() && !is_space(s[n])) ++n;
+  std::string_view token = s.substr(0, n);
+  s.remove_prefix(n);
+  return token;
+}
+
+std::optional<std::uint64_t> to_u64(std::string_view token) {
+  std::uint64_t v = 0;
+  auto r = std::from_chars(token.data(), token.data() + token.size(), v);
+  if (token.empty() || r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// The line of `text` that starts with `prefix`, without the prefix.
+std::optional<std::string_view> line_after(std::string_view text, std::string_view prefix) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (line.starts_with(prefix)) return line.substr(prefix.size());
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
+struct system_units {
+  double ticks_per_second = 0;  // 0: unknown
+  double page_bytes = 0;        // 0: unknown
+};
+
+std::optional<process_stat> read_process_stat() {
+  auto text = read_file("/proc/self/stat");
+  if (!text) return std::nullopt;
+  return parse_process_stat(*text);
+}
+
+std::optional<double> count_open_fds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return std::nullopt;
+  // The count includes the descriptor opendir itself holds, as the reference clients' does.
+  double n = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") ++n;
+  }
+  ::closedir(dir);
+  return n;
+}
+
+}  // namespace
+
+std::optional<process_stat> parse_process_stat(std::string_view text) {
+  const std::size_t close = text.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = text.substr(close + 1);
+  // After the command name come fields 3 (state), 4, ...; collect up to field 24.
+  constexpr int first_field = 3;
+  constexpr int last_field = 24;
+  std::string_view fields[last_field + 1];
+  for (int i = first_field; i <= last_field; ++i) {
+    fields[i] = next_token(rest);
+    if (fields[i].empty()) return std::nullopt;
+  }
+  auto utime = to_u64(fields[14]);
+  auto stime = to_u64(fields[15]);
+  auto start = to_u64(fields[22]);
+  auto vsize = to_u64(fields[23]);
+  auto rss = to_u64(fields[24]);
+  if (!utime || !stime || !start || !vsize || !rss) return std::nullopt;
+  return process_stat{*utime, *stime, *start, *vsize, *rss};
+}
+
+std::optional<double> parse_boot_time_seconds(std::string_view system_stat_text) {
+  auto rest = line_after(system_stat_text, "btime ");
+  if (!rest) return std::nullopt;
+  auto v = to_u64(next_token(*rest));
+  if (!v) return std::nullopt;
+  return static_cast<double>(*v);
+}
+
+std::optional<double> parse_max_open_files(std::string_view limits_text) {
+  auto rest = line_after(limits_text, "Max open files");
+  if (!rest) return std::nullopt;
+  const std::string_view soft = next_token(*rest);
+  if (soft == "unlimited") return std::numeric_limits<double>::infinity();
+  auto v = to_u64(soft);
+  if (!v) return std::nullopt;
+  return static_cast<double>(*v);
+}
+
+status register_process_metrics(registry& reg) {
+  system_units units;
+  if (const long t = ::sysconf(_SC_CLK_TCK); t > 0) units.ticks_per_second = static_cast<double>(t);
+  if (const long p = ::sysconf(_SC_PAGESIZE); p > 0) units.page_bytes = static_cast<double>(p);
+
+  status st = reg.add_callback_counter(
+      "process_cpu_seconds_total", "User and system CPU time used by the process, in seconds.",
+      [units]() -> std::optional<double> {
+        auto s = read_process_stat();
+        if (!s || units.ticks_per_second == 0) return std::nullopt;
+        return static_cast<double>(s->utime_ticks + s->stime_ticks) / units.ticks_per_second;
+      });
+  if (!st.ok()) return st;
+
+  st = reg.add_callback_gauge(
+      "process_resident_memory_bytes", "Resident set size of the process, in bytes.",
+      [units]() -> std::optional<double> {
+        auto s = read_process_stat();
+        if (!s || units.page_bytes == 0) return std::nullopt;
+        return static_cast<double>(s->resident_pages) * units.page_bytes;
+      });
+  if (!st.ok()) return st;
+
+  st = reg.add_callback_gauge(
+      "process_virtual_memory_bytes", "Virtual memory size of the process, in bytes.",
+      []() -> std::optional<double> {
+        auto s = read_process_stat();
+        if (!s) return std::nullopt;
+        return static_cast<double>(s->virtual_memory_bytes);
+      });
+  if (!st.ok()) return st;
+
+  st = reg.add_callback_gauge(
+      "process_start_time_seconds", "When the process started, in seconds since the Unix epoch.",
+      [units]() -> std::optional<double> {
+        // Read each scrape rather than once: cheap, and a failure is not made permanent.
+        auto s = read_process_stat();
+        auto system = read_file("/proc/stat");
+        if (!s || !system || units.ticks_per_second == 0) return std::nullopt;
+        auto boot = parse_boot_time_seconds(*system);
+        if (!boot) return std::nullopt;
+        return *boot + static_cast<double>(s->start_time_ticks) / units.ticks_per_second;
+      });
+  if (!st.ok()) return st;
+
+  st = reg.add_callback_gauge("process_open_fds", "Open file descriptors of the process.",
+                              [] { return count_open_fds(); });
+  if (!st.ok()) return st;
+
+  return reg.add_callback_gauge(
+      "process_max_fds", "Limit on open file descriptors of the process (soft RLIMIT_NOFILE).",
+      []() -> std::optional<double> {
+        auto text = read_file("/proc/self/limits");
+        if (!text) return std::nullopt;
+        return parse_max_open_files(*text);
+      });
+}
+
+}  // namespace livekv::metrics
