@@ -108,9 +108,17 @@ const std::vector<flag_spec>& flags() {
          c.log_level = v;
          return std::any_of(std::begin(levels), std::end(levels), [&](const char* l) { return v == l; });
        }},
+      {"log-format", "FORMAT",
+       "text (default) or json: one JSON object per line, for log shippers. Applies to the server "
+       "log and the access log.",
+       [](config& c, const std::string& v) {
+         c.log_format = v;
+         return v == "text" || v == "json";
+       }},
       {"access-log", "DEST",
-       "One line per request to off (default), stderr, stdout or a file path. Written by a "
-       "background thread, so it never blocks a request.",
+       "One line per request to off (default), stderr, stdout or a file path: method, path, status, "
+       "duration, bytes in and out, client address and request id (also sent as X-Request-Id). "
+       "Written by a background thread, so it never blocks a request.",
        [](config& c, const std::string& v) { c.access_log = v; return !v.empty(); }},
       {"header-timeout", "DURATION",
        "Time allowed to receive a request's head and body (default 10s); slow clients are cut off.",

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       std::printf("livekv %s\n", std::string(livekv::version).c_str());
       return 0;
     }
-    livekv::util::setup_logging(parsed->cfg.log_level);
+    livekv::util::setup_logging(parsed->cfg.log_level, parsed->cfg.log_format);
     livekv::server srv(std::move(parsed->cfg));
     if (auto s = srv.open(); !s) {
       spdlog::critical("{}", s.message());

@@ -30,24 +30,35 @@ server::server(config cfg)
       disk_(cfg_.in_memory ? nullptr
                            : std::make_unique<wal::storage>(
                                  store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
-                                                              cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair})),
+                                                              cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair,
+                                                              [this](double s) { metrics_->on_fsync(s); },
+                                                              [this](double s) { metrics_->on_snapshot(s); }})),
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, disk_.get()),
+      metrics_handler_(registry_),
       signals_(ioc_, SIGINT, SIGTERM),
       drain_timer_(ioc_) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
+  metrics_handler_.register_routes(routes_);
 }
 
 server::~server() = default;
 
 status server::open() {
-  auto log = util::make_access_log(cfg_.access_log);
+  auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
   access_log_ = std::move(*log);
-  env_.emplace(net::session_env{cfg_, routes_, store_, state_, registry_, access_log_.get()});
+  auto sm = server_metrics::make(registry_, store_, state_, disk_.get());
+  if (!sm) return sm.error();
+  metrics_ = std::move(*sm);
+  store_.add_observer(metrics_.get());
+  auto hm = http::http_metrics::make(registry_, routes_);
+  if (!hm) return hm.error();
+  http_metrics_ = std::move(*hm);
+  env_.emplace(net::session_env{cfg_, routes_, store_, state_, connections_, access_log_.get(), http_metrics_.get()});
 
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
@@ -93,7 +104,9 @@ status server::run() {
     spdlog::info("recovered revision {} ({} keys from snapshot {}, {} log records) in {:.3f}s", rep->revision,
                  rep->snapshot_entries, rep->snapshot_revision, rep->records_replayed, rep->seconds);
   }
-  sweeper_.emplace(store_, store::expiry_sweeper::options{});
+  store::expiry_sweeper::options sweep;
+  sweep.on_expired = [this](std::int64_t lag_ms) { metrics_->on_expired(lag_ms); };
+  sweeper_.emplace(store_, sweep);
   state_.ready = true;
   // A machine-readable line on stdout once ready: scripts and tests read the port from it.
   std::printf("livekv listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
@@ -119,14 +132,14 @@ void server::begin_drain() {
   if (state_.draining.exchange(true)) return;
   signals_.cancel();
   listener_->stop();
-  registry_.drain_all();
+  connections_.drain_all();
   drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
   check_drained();
 }
 
 void server::check_drained() {
-  if (registry_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
-    if (registry_.size() > 0) spdlog::warn("{} connections still open at the deadline; closing", registry_.size());
+  if (connections_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (connections_.size() > 0) spdlog::warn("{} connections still open at the deadline; closing", connections_.size());
     ioc_.stop();
     return;
   }

@@ -29,6 +29,7 @@ struct config {
   std::size_t max_batch_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
   std::string access_log = "off";  // off | stderr | stdout | a file path
+  std::string log_format = "text";  // text | json
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};

@@ -8,6 +8,10 @@
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/kv_handlers.hpp"
+#include "livekv/handlers/metrics_handler.hpp"
+#include "livekv/http/http_metrics.hpp"
+#include "livekv/metrics/registry.hpp"
+#include "livekv/server_metrics.hpp"
 #include "livekv/handlers/txn_handlers.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/net/connection_registry.hpp"
@@ -49,13 +53,19 @@ class server {
   boost::asio::io_context ioc_;
   server_state state_;
   store::kv_store store_;
+  // Declared after what its scrape-time callbacks read (store_, state_, disk_'s owner is below
+  // but outlives every scrape: scrapes happen only while the io threads run).
+  metrics::registry registry_;
+  std::unique_ptr<server_metrics> metrics_;
   std::unique_ptr<wal::storage> disk_;              // null with --in-memory
   std::optional<store::expiry_sweeper> sweeper_;    // started after recovery; stops before disk_ closes
   http::router routes_;
   handlers::kv_handlers kv_;
   handlers::txn_handlers txn_;
   handlers::admin_handlers admin_;
-  net::connection_registry registry_;
+  handlers::metrics_handler metrics_handler_;
+  std::unique_ptr<http::http_metrics> http_metrics_;
+  net::connection_registry connections_;
   std::shared_ptr<spdlog::logger> access_log_;
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;

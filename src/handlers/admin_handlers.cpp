@@ -1,6 +1,8 @@
 #include "livekv/handlers/admin_handlers.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
@@ -23,6 +25,17 @@ const char* policy_name(wal::fsync_policy p) {
     case wal::fsync_policy::no: return "no";
   }
   return "?";
+}
+
+// Resident set size from /proc/self/statm (pages → bytes); null where /proc is unavailable.
+json resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return nullptr;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  if (n != 2) return nullptr;
+  return resident * static_cast<unsigned long long>(::sysconf(_SC_PAGESIZE));
 }
 
 json storage_json(const wal::storage& disk) {
@@ -67,6 +80,7 @@ http::response admin_handlers::status(http::request_context& ctx) {
       {"uptime_seconds", uptime},
       {"ready", state_.ready.load()},
       {"draining", state_.draining.load()},
+      {"resident_memory_bytes", resident_bytes()},
       {"keys", st.keys},
       {"keys_with_ttl", st.keys_with_ttl},
       {"bytes", st.bytes},

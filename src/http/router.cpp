@@ -37,12 +37,14 @@ router::match router::find(verb method, std::string_view path) const {
     if (r.method == method) {
       m.target = &r.h;
       m.max_body = r.max_body;
+      m.index = static_cast<std::size_t>(&r - routes_.data());
     }
     if (r.method == verb::get) get_route = &r;
   }
   if (!m.target && method == verb::head && get_route) {
     m.target = &get_route->h;
     m.max_body = get_route->max_body;
+    m.index = static_cast<std::size_t>(get_route - routes_.data());
   }
   if (m.target) {
     if (best->is_prefix) m.rest = path.substr(best->path.size());
@@ -56,6 +58,16 @@ router::match router::find(verb method, std::string_view path) const {
     m.allow += std::string(boost::beast::http::to_string(v));
   }
   return m;
+}
+
+}  // namespace livekv::http
+
+namespace livekv::http {
+
+std::string router::label(std::size_t index) const {
+  if (index >= routes_.size()) return "none";
+  const route& r = routes_[index];
+  return r.is_prefix ? r.path + "{key}" : r.path;
 }
 
 }  // namespace livekv::http

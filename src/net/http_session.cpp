@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "livekv/http/problem.hpp"
+#include "livekv/http/request_id.hpp"
+#include "livekv/util/logging.hpp"
 #include "livekv/http/uri.hpp"
 #include "livekv/version.hpp"
 
@@ -100,8 +102,11 @@ void http_session::read_header() {
                            beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
-void http_session::on_header(beast::error_code ec, std::size_t) {
+void http_session::on_header(beast::error_code ec, std::size_t n) {
   request_started_ = std::chrono::steady_clock::now();
+  bytes_in_ = n;
+  match_ = {};
+  request_id_.clear();
   if (ec == bhttp::error::header_limit)
     return reject(errc::headers_too_large,
                   "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");
@@ -155,7 +160,8 @@ void http_session::read_body() {
   bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_body, shared_from_this()));
 }
 
-void http_session::on_body(beast::error_code ec, std::size_t) {
+void http_session::on_body(beast::error_code ec, std::size_t n) {
+  bytes_in_ += n;
   if (ec == bhttp::error::body_limit)
     return reject(errc::value_too_large,
                   "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
@@ -167,10 +173,6 @@ void http_session::on_body(beast::error_code ec, std::size_t) {
 void http_session::serve() {
   http::request& req = parser_->get();
   env_.state.requests_total.fetch_add(1, std::memory_order_relaxed);
-  if (env_.access_log) {
-    req_method_ = std::string(req.method_string());
-    req_target_ = std::string(req.target());
-  }
   const auto target = http::split_target(req.target());
   // Until recovery has finished the store is incomplete: the API answers 503 (health routes don't).
   if (!env_.state.ready.load(std::memory_order_acquire) && target.path.starts_with("/v1/"))
@@ -205,17 +207,23 @@ void http_session::resume(std::optional<http::response> replacement, bool keep_a
 
 void http_session::reject(errc code, std::string detail) {
   const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
-  if (env_.access_log && parser_ && parser_->is_header_done()) {
-    req_method_ = std::string(parser_->get().method_string());
-    req_target_ = std::string(parser_->get().target());
-  }
   // The rest of the request is unread and unframed: the connection cannot be reused.
   linger_ = true;
   send(http::make_problem(code, detail, version), false);
 }
 
 void http_session::send(http::response&& res, bool keep_alive) {
-  const bool is_head = parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
+  const bool have_head = parser_ && parser_->is_header_done();
+  const bool is_head = have_head && parser_->get().method() == bhttp::verb::head;
+  req_method_ = have_head ? parser_->get().method() : bhttp::verb::unknown;
+  if (env_.access_log) req_target_ = have_head ? std::string(parser_->get().target()) : std::string("-");
+  // The client's id when it is sane (it then ties our log to theirs), else one of ours.
+  if (have_head) {
+    const auto given = parser_->get()["X-Request-Id"];
+    if (http::is_sane_request_id(given)) request_id_ = std::string(given);
+  }
+  if (request_id_.empty()) request_id_ = http::make_request_id();
+  res.set("X-Request-Id", request_id_);
   res.set(bhttp::field::server, "livekv/" + std::string(livekv::version));
   res.set("KV-Revision", std::to_string(env_.store.revision()));
   closing_ = !keep_alive || draining_ || env_.state.draining;
@@ -245,11 +253,31 @@ void http_session::on_write(beast::error_code ec, std::size_t n) {
 }
 
 void http_session::log_access(std::size_t bytes) {
-  if (!env_.access_log || !res_) return;
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                        request_started_).count();
-  env_.access_log->info("{} \"{} {}\" {} {} {}us", client_, req_method_, req_target_,
-                        static_cast<unsigned>(res_->result()), bytes, us);
+  if (!res_) return;
+  const auto elapsed = std::chrono::steady_clock::now() - request_started_;
+  const unsigned code = static_cast<unsigned>(res_->result());
+  if (env_.metrics)
+    env_.metrics->record(match_.index, req_method_, code, std::chrono::duration<double>(elapsed).count(), bytes_in_,
+                         bytes);
+  if (!env_.access_log) return;
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  const std::string_view method = req_method_ == bhttp::verb::unknown ? "-" : bhttp::to_string(req_method_);
+  if (env_.cfg.log_format == "json") {
+    std::string line = "{\"ts_ms\":";
+    line += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count());
+    line += ",\"level\":\"info\",\"msg\":\"request\",\"method\":\"";
+    util::append_json_escaped(line, method);
+    line += "\",\"path\":\"";
+    util::append_json_escaped(line, req_target_);
+    line += "\",\"status\":" + std::to_string(code) + ",\"duration_us\":" + std::to_string(us) +
+            ",\"bytes_in\":" + std::to_string(bytes_in_) + ",\"bytes_out\":" + std::to_string(bytes) +
+            ",\"client\":\"" + client_ + "\",\"request_id\":\"" + request_id_ + "\"}";
+    env_.access_log->info("{}", line);
+  } else {
+    env_.access_log->info("{} \"{} {}\" {} {} {} {}us id={}", client_, method, req_target_, code, bytes_in_, bytes, us,
+                          request_id_);
+  }
 }
 
 void http_session::close() {

@@ -127,6 +127,8 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
     if (out.results[i].expires_at_ms != 0) push_deadline_locked(out.results[i].expires_at_ms, rev, req.ops[i].key);
   out.revision = rev;
   out.applied = true;
+  if (writes)
+    for (commit_observer* o : observers_) o->on_commit(req, out);
   return out;
 }
 
@@ -216,6 +218,11 @@ namespace livekv::store {
 void kv_store::attach_log(commit_log* log) {
   std::lock_guard commit_lock(commit_mutex_);
   log_ = log;
+}
+
+void kv_store::add_observer(commit_observer* o) {
+  std::lock_guard commit_lock(commit_mutex_);
+  observers_.push_back(o);
 }
 
 void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) {

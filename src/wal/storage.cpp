@@ -30,6 +30,7 @@ result<recovery_report> storage::open() {
   lo.policy = opts_.policy;
   lo.segment_bytes = opts_.segment_bytes;
   lo.on_growth = [this](std::uint64_t bytes) { on_log_growth(bytes); };
+  lo.on_sync = opts_.on_fsync;
   auto log = log_writer::open(lo, store_.revision() + 1);
   if (!log) return log.error();
   log_ = std::move(*log);
@@ -83,6 +84,7 @@ void storage::snapshot_loop() {
     waiting_.clear();
     lock.unlock();
     auto outcome = take_snapshot();
+    if (outcome && opts_.on_snapshot) opts_.on_snapshot(outcome->seconds);
     if (outcome)
       spdlog::info("snapshot at revision {}..{}: {} keys, {} bytes in {:.3f}s", outcome->start_revision,
                    outcome->end_revision, outcome->entries, outcome->bytes, outcome->seconds);

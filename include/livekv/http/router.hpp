@@ -29,8 +29,14 @@ class router {
     std::string allow;                // for method_not_allowed: the Allow header value
     std::string_view rest;            // for prefix routes
     std::size_t max_body = default_max_body;
+    std::size_t index = no_route;     // of the route found, for per-route metrics
   };
   match find(verb method, std::string_view path) const;
+
+  static constexpr std::size_t no_route = static_cast<std::size_t>(-1);
+  std::size_t size() const noexcept { return routes_.size(); }
+  // A route's path pattern for metrics and logs: "/status", or "/v1/kv/{key}" for a prefix route.
+  std::string label(std::size_t index) const;
 
  private:
   struct route {

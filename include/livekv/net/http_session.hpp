@@ -10,6 +10,7 @@
 #include <string>
 
 #include "livekv/config.hpp"
+#include "livekv/http/http_metrics.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/http/types.hpp"
 #include "livekv/net/connection_registry.hpp"
@@ -28,6 +29,7 @@ struct session_env {
   server_state& state;
   connection_registry& registry;
   spdlog::logger* access_log;  // null when the access log is off
+  http::http_metrics* metrics;  // null in tests that need none
 };
 
 // One HTTP/1.1 connection. Requests are served one at a time in arrival order (pipelined requests
@@ -68,7 +70,10 @@ class http_session : public connection_registry::member, public std::enable_shar
   http::router::match match_;          // the route of the current request
   std::shared_ptr<void> continue_;     // the 100 Continue interim response being written
   std::chrono::steady_clock::time_point request_started_;
-  std::string req_method_, req_target_;
+  std::string req_target_;         // for the access log
+  std::string request_id_;
+  boost::beast::http::verb req_method_ = boost::beast::http::verb::unknown;
+  std::uint64_t bytes_in_ = 0;
   bool idle_ = false;      // waiting for the first byte of a request
   bool draining_ = false;  // finish the current request, then close
   bool closing_ = false;   // close after the current write

@@ -15,6 +15,7 @@
 #include "livekv/status.hpp"
 #include "livekv/store/clock.hpp"
 #include "livekv/store/commit_log.hpp"
+#include "livekv/store/commit_observer.hpp"
 #include "livekv/store/entry.hpp"
 #include "livekv/store/operation.hpp"
 
@@ -86,6 +87,10 @@ class kv_store {
   // From now on every write commit is appended to `log` before it is applied. Pass nullptr to
   // detach. `log` must outlive the attachment.
   void attach_log(commit_log* log);
+  // Adds an observer of applied write commits; it must outlive the store's use of it. Call
+  // before serving: observers are not removed.
+  void add_observer(commit_observer* o);
+
   // Forwards to the attached log; calls `done` at once (ok) when there is none.
   void when_durable(std::uint64_t ticket, std::function<void(status)> done);
   // Runs `at(revision)` under the commit lock: no write commits while it runs. For cutting the log
@@ -130,6 +135,7 @@ class kv_store {
 
   const clock& clock_;
   commit_log* log_ = nullptr;  // guarded by commit_mutex_ (written under it; read by commits)
+  std::vector<commit_observer*> observers_;  // guarded by commit_mutex_
 
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
   // writer and revisions are assigned in apply order. Readers never take it.

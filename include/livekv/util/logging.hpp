@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "livekv/status.hpp"
 
@@ -8,12 +9,16 @@ namespace spdlog { class logger; }
 
 namespace livekv::util {
 
-// Sets the process's default logger (stderr) to `level`.
-void setup_logging(const std::string& level);
+// Sets the process's default logger (stderr) to `level`. `format` is "text" or "json" (one JSON
+// object per line: ts, level, msg — for log shippers).
+void setup_logging(const std::string& level, const std::string& format = "text");
 
 // The access log: an asynchronous logger (a background thread formats and writes; when it falls
 // behind, the oldest lines are dropped rather than blocking a request). `dest` is stderr, stdout or
 // a file path; "off" gives a null pointer. Errors: the file cannot be opened.
-result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest);
+result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest, const std::string& format = "text");
+
+// Appends `s` to `out` escaped for the inside of a JSON string.
+void append_json_escaped(std::string& out, std::string_view s);
 
 }  // namespace livekv::util

@@ -1,0 +1,109 @@
+#include "livekv/server_metrics.hpp"
+
+#include "livekv/metrics/process_metrics.hpp"
+#include "livekv/version.hpp"
+
+namespace livekv {
+
+result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& reg, const store::kv_store& store,
+                                                             const server_state& state, const wal::storage* disk) {
+  std::unique_ptr<server_metrics> m(new server_metrics());
+  status s = metrics::register_process_metrics(reg);
+  const auto gauge = [&](const char* name, const char* help, metrics::value_callback cb) {
+    if (s) s = reg.add_callback_gauge(name, help, std::move(cb));
+  };
+  const auto counter_cb = [&](const char* name, const char* help, metrics::value_callback cb) {
+    if (s) s = reg.add_callback_counter(name, help, std::move(cb));
+  };
+  gauge("livekv_keys", "Keys in the store (including expired ones not yet removed).",
+        [&store] { return static_cast<double>(store.stats().keys); });
+  gauge("livekv_keys_with_ttl", "Keys that have an expiry deadline.",
+        [&store] { return static_cast<double>(store.stats().keys_with_ttl); });
+  gauge("livekv_store_bytes", "Bytes of keys plus values in the store.",
+        [&store] { return static_cast<double>(store.stats().bytes); });
+  gauge("livekv_revision", "The store revision: the number of write commits ever made.",
+        [&store] { return static_cast<double>(store.revision()); });
+  gauge("livekv_http_connections", "Open client connections.",
+        [&state] { return static_cast<double>(state.connections.load()); });
+  counter_cb("livekv_http_connections_total", "Client connections accepted.",
+             [&state] { return static_cast<double>(state.connections_total.load()); });
+  gauge("livekv_ready", "1 when the server serves its API (recovery done, not draining).",
+        [&state] { return state.ready.load() && !state.draining.load() ? 1.0 : 0.0; });
+  if (!s) return s;
+
+  auto writes = reg.add_counter("livekv_writes_total", "Operations applied by write commits, by kind.", {"op"});
+  if (!writes) return writes.error();
+  m->puts_ = &(*writes)->with({"put"});
+  m->deletes_ = &(*writes)->with({"delete"});
+  m->expires_ = &(*writes)->with({"expire"});
+  auto commits = reg.add_counter("livekv_commits_total",
+                                 "Write commits (a PUT, DELETE, CAS, batch or expiry; each takes one revision).");
+  if (!commits) return commits.error();
+  m->commits_ = *commits;
+  auto expired = reg.add_counter("livekv_expired_keys_total", "Keys removed by the expiry sweeper.");
+  if (!expired) return expired.error();
+  m->expired_keys_ = *expired;
+  auto lag = reg.add_histogram("livekv_expiry_lag_seconds", "How long after its deadline a key was removed.",
+                               metrics::exponential_buckets(0.001, 2, 14));
+  if (!lag) return lag.error();
+  m->expiry_lag_ = *lag;
+  auto info = reg.add_gauge("livekv_build_info", "Always 1; the labels say which build is running.", {"version"});
+  if (!info) return info.error();
+  (*info)->with({std::string_view(livekv::version)}).set(1);
+
+  if (disk) {
+    gauge("livekv_log_bytes", "Bytes of write-ahead log segments on disk.",
+          [disk] { return static_cast<double>(disk->report().log.segment_bytes); });
+    gauge("livekv_log_segments", "Write-ahead log segment files on disk.",
+          [disk] { return static_cast<double>(disk->report().log.segments); });
+    counter_cb("livekv_log_appends_total", "Commits appended to the write-ahead log.",
+               [disk] { return static_cast<double>(disk->report().log.appends); });
+    counter_cb("livekv_log_written_bytes_total", "Bytes written to the write-ahead log.",
+               [disk] { return static_cast<double>(disk->report().log.bytes_written); });
+    counter_cb("livekv_log_fsyncs_total", "fdatasync calls on the write-ahead log.",
+               [disk] { return static_cast<double>(disk->report().log.syncs); });
+    gauge("livekv_log_failed", "1 once the log failed (disk error): writes are refused until restart.",
+          [disk] { return disk->report().log.failed ? 1.0 : 0.0; });
+    counter_cb("livekv_snapshots_total", "Snapshots written.",
+               [disk] { return static_cast<double>(disk->report().snapshots_taken); });
+    counter_cb("livekv_snapshot_failures_total", "Snapshots that failed.",
+               [disk] { return static_cast<double>(disk->report().snapshot_failures); });
+    if (!s) return s;
+    auto fsync = reg.add_histogram("livekv_log_fsync_duration_seconds", "Time one fdatasync of the log took.",
+                                   metrics::exponential_buckets(0.0001, 2, 16));
+    if (!fsync) return fsync.error();
+    m->fsync_ = *fsync;
+    auto snap = reg.add_histogram("livekv_snapshot_duration_seconds", "Time one snapshot took, start to rename.",
+                                  metrics::exponential_buckets(0.001, 2, 16));
+    if (!snap) return snap.error();
+    m->snapshot_ = *snap;
+  }
+  return m;
+}
+
+void server_metrics::on_commit(const store::commit_request& req, const store::commit_outcome&) noexcept {
+  commits_->inc();
+  for (const auto& op : req.ops) {
+    switch (op.what) {
+      case store::operation::kind::put: puts_->inc(); break;
+      case store::operation::kind::erase: deletes_->inc(); break;
+      case store::operation::kind::expire: expires_->inc(); break;
+      case store::operation::kind::get: break;
+    }
+  }
+}
+
+void server_metrics::on_expired(std::int64_t lag_ms) noexcept {
+  expired_keys_->inc();
+  expiry_lag_->observe(static_cast<double>(lag_ms) / 1000.0);
+}
+
+void server_metrics::on_fsync(double seconds) noexcept {
+  if (fsync_) fsync_->observe(seconds);
+}
+
+void server_metrics::on_snapshot(double seconds) noexcept {
+  if (snapshot_) snapshot_->observe(seconds);
+}
+
+}  // namespace livekv
