@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # tests
   libgtest-dev libgmock-dev curl procps python3
+  prometheus   # promtool and a real server for the metrics tests
   # benchmarks
   wrk
 )
@@ -27,5 +28,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages with daemons (prometheus) must not start them: the tests start what they need on
+# loopback and stop it after. policy-rc.d is Debian's switch for that, removed again below.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  guard=/usr/sbin/policy-rc.d
+fi
+trap '[ -n "$guard" ] && $sudo rm -f "$guard"' EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
