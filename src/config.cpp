@@ -108,6 +108,10 @@ const std::vector<flag_spec>& flags() {
          c.log_level = v;
          return std::any_of(std::begin(levels), std::end(levels), [&](const char* l) { return v == l; });
        }},
+      {"metrics", "on|off",
+       "Count requests and writes for /metrics (default on). off leaves only the values read at "
+       "scrape time (keys, bytes, log size, process); it exists to measure what counting costs.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.metrics); }},
       {"log-format", "FORMAT",
        "text (default) or json: one JSON object per line, for log shippers. Applies to the server "
        "log and the access log.",

@@ -54,11 +54,12 @@ status server::open() {
   auto sm = server_metrics::make(registry_, store_, state_, disk_.get());
   if (!sm) return sm.error();
   metrics_ = std::move(*sm);
-  store_.add_observer(metrics_.get());
+  if (cfg_.metrics) store_.add_observer(metrics_.get());
   auto hm = http::http_metrics::make(registry_, routes_);
   if (!hm) return hm.error();
   http_metrics_ = std::move(*hm);
-  env_.emplace(net::session_env{cfg_, routes_, store_, state_, connections_, access_log_.get(), http_metrics_.get()});
+  env_.emplace(net::session_env{cfg_, routes_, store_, state_, connections_, access_log_.get(),
+                                cfg_.metrics ? http_metrics_.get() : nullptr});
 
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);

@@ -103,6 +103,8 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"max_batch_bytes", cfg_.max_batch_bytes},
         {"log_level", cfg_.log_level},
         {"access_log", cfg_.access_log},
+        {"log_format", cfg_.log_format},
+        {"metrics", cfg_.metrics},
         {"header_timeout_ms", cfg_.header_timeout.count()},
         {"idle_timeout_ms", cfg_.idle_timeout.count()},
         {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()}}},

@@ -68,6 +68,8 @@ http::response txn_handlers::cas(http::request_context& ctx) {
   store::commit_request req;
   for (const char* name : {"expected", "new"}) {
     const bool is_null = body->contains(name) && (*body)[name].is_null();
+    if (is_null && body->contains(std::string(name) + "_base64"))
+      return http::make_problem(errc::bad_json, std::string("cas: give ") + name + " or " + name + "_base64, not both", v);
     auto val = is_null ? result<std::optional<std::string>>(std::optional<std::string>()) : value_member(*body, name, "cas");
     if (!val) return http::make_problem(val.error(), v);
     if (!is_null && !*val)

@@ -158,7 +158,7 @@ TEST_F(errors_test, wrong_method_is_405_with_an_allow_header) {
 
 TEST_F(errors_test, unknown_query_parameter_on_a_key_route_is_bad_query) {
   EXPECT_TRUE(is_problem(client().get("/v1/kv/a?rev=1"), 400, "bad_query"));
-  EXPECT_TRUE(is_problem(client().put("/v1/kv/a?ttl=5", "v"), 400, "bad_query"));
+  EXPECT_TRUE(is_problem(client().put("/v1/kv/a?expires=5", "v"), 400, "bad_query"));
   EXPECT_TRUE(is_problem(client().del("/v1/kv/a?force"), 400, "bad_query"));
   EXPECT_TRUE(is_problem(client().get("/v1/kv/a"), 404, "key_not_found")) << "nothing was stored";
 }
