@@ -30,6 +30,7 @@ struct config {
   std::string log_level = "info";
   std::string access_log = "off";  // off | stderr | stdout | a file path
   std::string log_format = "text";  // text | json
+  bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
