@@ -1,11 +1,10 @@
 #include "livekv/wal/log_writer.hpp"
 
-#include <charconv>
-#include <cstdio>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 
 namespace livekv::wal {
@@ -13,19 +12,10 @@ namespace livekv::wal {
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
-std::string segment_name(std::uint64_t first_revision) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "wal-%020llu.log", static_cast<unsigned long long>(first_revision));
-  return buf;
-}
+std::string segment_name(std::uint64_t first_revision) { return numbered_name("wal-", first_revision, ".log"); }
 
 std::optional<std::uint64_t> parse_segment_name(const std::string& name) {
-  if (name.size() != 28 || !name.starts_with("wal-") || !name.ends_with(".log")) return std::nullopt;
-  std::uint64_t v = 0;
-  const char* b = name.data() + 4;
-  const auto [p, ec] = std::from_chars(b, b + 20, v);
-  if (ec != std::errc{} || p != b + 20) return std::nullopt;
-  return v;
+  return parse_numbered_name(name, "wal-", ".log");
 }
 
 result<std::unique_ptr<log_writer>> log_writer::open(options opts, std::uint64_t next_revision) {

@@ -1,12 +1,11 @@
 #include "livekv/wal/snapshot.hpp"
 
-#include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 
 #include "livekv/io/append_file.hpp"
 #include "livekv/util/byte_coding.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 
 namespace livekv::wal {
@@ -21,19 +20,10 @@ constexpr std::size_t flush_bytes = 1 << 20;        // write(2) granularity
 
 }  // namespace
 
-std::string snapshot_name(std::uint64_t start_revision) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "snapshot-%020llu.snap", static_cast<unsigned long long>(start_revision));
-  return buf;
-}
+std::string snapshot_name(std::uint64_t start_revision) { return numbered_name("snapshot-", start_revision, ".snap"); }
 
 std::optional<std::uint64_t> parse_snapshot_name(const std::string& name) {
-  if (name.size() != 34 || !name.starts_with("snapshot-") || !name.ends_with(".snap")) return std::nullopt;
-  std::uint64_t v = 0;
-  const char* b = name.data() + 9;
-  const auto [p, ec] = std::from_chars(b, b + 20, v);
-  if (ec != std::errc{} || p != b + 20) return std::nullopt;
-  return v;
+  return parse_numbered_name(name, "snapshot-", ".snap");
 }
 
 result<snapshot_info> write_snapshot(const store::kv_store& store, const std::string& dir, std::uint64_t start_revision,

@@ -1,0 +1,32 @@
+#include "livekv/wal/file_names.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace livekv::wal {
+
+namespace {
+constexpr std::size_t digits = 20;  // the most a u64 needs
+}
+
+std::string numbered_name(std::string_view prefix, std::uint64_t revision, std::string_view suffix) {
+  char buf[digits + 1];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(revision));
+  std::string out(prefix);
+  out.append(buf, digits);
+  out.append(suffix);
+  return out;
+}
+
+std::optional<std::uint64_t> parse_numbered_name(std::string_view name, std::string_view prefix,
+                                                 std::string_view suffix) {
+  if (name.size() != prefix.size() + digits + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix))
+    return std::nullopt;
+  std::uint64_t v = 0;
+  const char* b = name.data() + prefix.size();
+  const auto [p, ec] = std::from_chars(b, b + digits, v);
+  if (ec != std::errc{} || p != b + digits) return std::nullopt;
+  return v;
+}
+
+}  // namespace livekv::wal
