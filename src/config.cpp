@@ -78,10 +78,11 @@ const std::vector<flag_spec>& flags() {
          return true;
        }},
       {"max-value-bytes", "SIZE",
-       "Largest value accepted (default 1MiB). Larger bodies get 413 before they are read.",
+       "Largest value accepted (default 1MiB, at most 32MiB). Larger bodies get 413 before they are read.",
        [](config& c, const std::string& v) {
+         // At most 32 MiB: a commit must fit one log record (64 MiB) with room to spare.
          auto n = parse_size(v);
-         if (!n || *n == 0 || *n > std::size_t{1} << 30) return false;
+         if (!n || *n == 0 || *n > std::size_t{32} << 20) return false;
          c.max_value_bytes = *n;
          return true;
        }},
@@ -95,10 +96,10 @@ const std::vector<flag_spec>& flags() {
       {"max-batch-ops", "N",
        "Most conditions plus operations one POST /v1/batch may hold (default 1000), else 413.",
        [](config& c, const std::string& v) { return parse_uint(v, c.max_batch_ops, 1'000'000) && c.max_batch_ops > 0; }},
-      {"max-batch-bytes", "SIZE", "Largest POST /v1/batch body (default 4MiB), else 413.",
+      {"max-batch-bytes", "SIZE", "Largest POST /v1/batch body (default 4MiB, at most 32MiB), else 413.",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);
-         if (!n || *n < 1024 || *n > std::size_t{1} << 30) return false;
+         if (!n || *n < 1024 || *n > std::size_t{32} << 20) return false;
          c.max_batch_bytes = *n;
          return true;
        }},
@@ -191,11 +192,13 @@ std::optional<std::size_t> parse_size(const std::string& s) {
   const std::size_t n = std::stoull(s.substr(0, i));
   std::string unit = s.substr(i);
   std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  if (unit.empty() || unit == "b") return n;
-  if (unit == "k" || unit == "kb" || unit == "kib") return n << 10;
-  if (unit == "m" || unit == "mb" || unit == "mib") return n << 20;
-  if (unit == "g" || unit == "gb" || unit == "gib") return n << 30;
-  return std::nullopt;
+  int shift = -1;
+  if (unit.empty() || unit == "b") shift = 0;
+  if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
+  if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
+  if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
+  if (shift < 0 || n > (std::numeric_limits<std::size_t>::max() >> shift)) return std::nullopt;
+  return n << shift;
 }
 
 result<parsed_args> parse_config(const std::vector<std::string>& args, const env_lookup& env) {
@@ -241,7 +244,6 @@ std::string help_text() {
       "\n"
       "Every flag can also be set by an environment variable (the flag wins):\n"
       "\n";
-  const config defaults;
   for (const auto& f : flags()) {
     std::string head = std::string("  --") + f.name;
     if (f.value_name) head += std::string(" ") + f.value_name;

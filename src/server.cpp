@@ -26,7 +26,7 @@ wal::fsync_policy parse_policy(const std::string& p) {
 
 server::server(config cfg)
     : cfg_(std::move(cfg)),
-      ioc_(static_cast<int>(cfg_.threads)),
+      ioc_(std::in_place, static_cast<int>(cfg_.threads)),
       disk_(cfg_.in_memory ? nullptr
                            : std::make_unique<wal::storage>(
                                  store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
@@ -37,15 +37,20 @@ server::server(config cfg)
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, disk_.get()),
       metrics_handler_(registry_),
-      signals_(ioc_, SIGINT, SIGTERM),
-      drain_timer_(ioc_) {
+      signals_(std::in_place, *ioc_, SIGINT, SIGTERM),
+      drain_timer_(std::in_place, *ioc_) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
   metrics_handler_.register_routes(routes_);
 }
 
-server::~server() = default;
+server::~server() {
+  drain_timer_.reset();
+  signals_.reset();
+  listener_.reset();
+  ioc_.reset();  // destroys pending handlers, and the sessions they own, while members live
+}
 
 status server::open() {
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
@@ -64,7 +69,7 @@ status server::open() {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
   if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
-  listener_ = std::make_shared<net::listener>(ioc_, *env_);
+  listener_ = std::make_shared<net::listener>(*ioc_, *env_);
   if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
   cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
   return status::success();
@@ -73,7 +78,7 @@ status server::open() {
 std::uint16_t server::port() const { return listener_ ? listener_->local_endpoint().port() : 0; }
 
 status server::run() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+  signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down (up to {} ms for in-flight requests)", sig,
                  cfg_.shutdown_timeout.count());
@@ -83,7 +88,20 @@ status server::run() {
   listener_->start();
   std::vector<std::thread> pool;
   pool.reserve(cfg_.threads);
-  for (unsigned i = 0; i < cfg_.threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  for (unsigned i = 0; i < cfg_.threads; ++i) {
+    pool.emplace_back([this] {
+      // Handlers report errors as values; an exception here is a bug. Log it and keep serving
+      // rather than let it end the process through std::terminate.
+      for (;;) {
+        try {
+          ioc_->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("unexpected exception on an io thread: {}", e.what());
+        }
+      }
+    });
+  }
   const auto join = [&] {
     for (auto& t : pool) t.join();
   };
@@ -97,7 +115,7 @@ status server::run() {
     auto rep = disk_->open();
     if (!rep) {
       spdlog::critical("recovery failed: {}", rep.error().message());
-      ioc_.stop();
+      ioc_->stop();
       join();
       return rep.error();
     }
@@ -126,12 +144,12 @@ status server::run() {
 }
 
 void server::request_stop() {
-  asio::post(ioc_, [this] { begin_drain(); });
+  asio::post(*ioc_, [this] { begin_drain(); });
 }
 
 void server::begin_drain() {
   if (state_.draining.exchange(true)) return;
-  signals_.cancel();
+  signals_->cancel();
   listener_->stop();
   connections_.drain_all();
   drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
@@ -141,12 +159,12 @@ void server::begin_drain() {
 void server::check_drained() {
   if (connections_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
     if (connections_.size() > 0) spdlog::warn("{} connections still open at the deadline; closing", connections_.size());
-    ioc_.stop();
+    ioc_->stop();
     return;
   }
   // Polling a counter keeps the sessions free of any reference back to the server.
-  drain_timer_.expires_after(std::chrono::milliseconds(20));
-  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+  drain_timer_->expires_after(std::chrono::milliseconds(20));
+  drain_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (!ec) check_drained();
   });
 }

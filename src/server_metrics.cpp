@@ -53,21 +53,21 @@ result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& 
 
   if (disk) {
     gauge("livekv_log_bytes", "Bytes of write-ahead log segments on disk.",
-          [disk] { return static_cast<double>(disk->report().log.segment_bytes); });
+          [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.segment_bytes); });
     gauge("livekv_log_segments", "Write-ahead log segment files on disk.",
-          [disk] { return static_cast<double>(disk->report().log.segments); });
+          [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.segments); });
     counter_cb("livekv_log_appends_total", "Commits appended to the write-ahead log.",
-               [disk] { return static_cast<double>(disk->report().log.appends); });
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.appends); });
     counter_cb("livekv_log_written_bytes_total", "Bytes written to the write-ahead log.",
-               [disk] { return static_cast<double>(disk->report().log.bytes_written); });
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.bytes_written); });
     counter_cb("livekv_log_fsyncs_total", "fdatasync calls on the write-ahead log.",
-               [disk] { return static_cast<double>(disk->report().log.syncs); });
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.syncs); });
     gauge("livekv_log_failed", "1 once the log failed (disk error): writes are refused until restart.",
-          [disk] { return disk->report().log.failed ? 1.0 : 0.0; });
+          [disk, m_ = m.get()] { return m_->disk_report(*disk).log.failed ? 1.0 : 0.0; });
     counter_cb("livekv_snapshots_total", "Snapshots written.",
-               [disk] { return static_cast<double>(disk->report().snapshots_taken); });
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).snapshots_taken); });
     counter_cb("livekv_snapshot_failures_total", "Snapshots that failed.",
-               [disk] { return static_cast<double>(disk->report().snapshot_failures); });
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).snapshot_failures); });
     if (!s) return s;
     auto fsync = reg.add_histogram("livekv_log_fsync_duration_seconds", "Time one fdatasync of the log took.",
                                    metrics::exponential_buckets(0.0001, 2, 16));
@@ -79,6 +79,16 @@ result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& 
     m->snapshot_ = *snap;
   }
   return m;
+}
+
+wal::storage_status server_metrics::disk_report(const wal::storage& disk) {
+  std::lock_guard lock(report_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - report_at_ > std::chrono::milliseconds(200)) {
+    report_ = disk.report();
+    report_at_ = now;
+  }
+  return report_;
 }
 
 void server_metrics::on_commit(const store::commit_request& req, const store::commit_outcome&) noexcept {

@@ -50,7 +50,9 @@ class server {
   void check_drained();
 
   config cfg_;
-  boost::asio::io_context ioc_;
+  // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
+  // with the io_context and must find the registry, state and store they reference alive.
+  std::optional<boost::asio::io_context> ioc_;
   server_state state_;
   store::kv_store store_;
   // Declared after what its scrape-time callbacks read (store_, state_, disk_'s owner is below
@@ -69,8 +71,8 @@ class server {
   std::shared_ptr<spdlog::logger> access_log_;
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;
-  boost::asio::signal_set signals_;
-  boost::asio::steady_timer drain_timer_;
+  std::optional<boost::asio::signal_set> signals_;
+  std::optional<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 

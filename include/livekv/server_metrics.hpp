@@ -1,5 +1,7 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <memory>
 
 #include "livekv/metrics/registry.hpp"
@@ -28,6 +30,12 @@ class server_metrics final : public store::commit_observer {
 
  private:
   server_metrics() = default;
+  // One storage report serves every log metric of a scrape (it lists the data directory).
+  wal::storage_status disk_report(const wal::storage& disk);
+
+  std::mutex report_mutex_;  // guards the cached report
+  wal::storage_status report_;
+  std::chrono::steady_clock::time_point report_at_{};
 
   metrics::counter* commits_ = nullptr;
   metrics::counter* puts_ = nullptr;

@@ -34,7 +34,8 @@ result<std::string> key_member(const json& obj, std::size_t max_key_bytes, std::
   const auto k = obj.find("key");
   if (k == obj.end() || !k->is_string()) return status(errc::bad_json, std::string(where) + ": key must be a string");
   std::string key = k->get<std::string>();
-  if (auto s = store::validate_key(key, max_key_bytes); !s) return status(s.code(), std::string(where) + ": " + s.message());
+  // A key too long in a body is a bad request, not a URI too long (which 414 would claim).
+  if (auto s = store::validate_key(key, max_key_bytes); !s) return status(errc::bad_key, std::string(where) + ": " + s.message());
   return key;
 }
 
@@ -48,9 +49,10 @@ json revision_or_null(const std::optional<store::entry>& e) { return e ? json(e-
 }  // namespace
 
 void txn_handlers::register_routes(http::router& r) {
-  // A CAS body carries two values plus JSON escaping (up to 6 bytes per byte for \u00XX).
+  // A CAS body carries two values, as text or base64 (4/3 of the bytes): room for both in base64.
+  // Text values full of characters JSON must escape can exceed it; they get 413 naming the limit.
   r.prefix(http::verb::post, "/v1/cas/", [this](http::request_context& c) { return cas(c); },
-           std::max(limits_.max_batch_bytes, 2 * 6 * limits_.max_value_bytes + 4096));
+           std::max(limits_.max_batch_bytes, 2 * (limits_.max_value_bytes / 3 * 4 + 4) + 4096));
   r.exact(http::verb::post, "/v1/batch", [this](http::request_context& c) { return batch(c); }, limits_.max_batch_bytes);
 }
 

@@ -9,7 +9,7 @@ namespace livekv::net {
 namespace asio = boost::asio;
 
 listener::listener(asio::io_context& ioc, session_env& env)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), env_(env) {}
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()), env_(env) {}
 
 status listener::open(const asio::ip::tcp::endpoint& ep) {
   boost::beast::error_code ec;
@@ -37,6 +37,7 @@ void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::beast::error_code ec;
     self->acceptor_.close(ec);
+    self->backoff_.cancel();
   });
 }
 
@@ -48,11 +49,15 @@ void listener::accept() {
 void listener::on_accept(boost::beast::error_code ec, asio::ip::tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    // EMFILE and friends: log, and keep accepting; the condition is usually transient.
-    spdlog::warn("accept failed: {}", ec.message());
-  } else {
-    std::make_shared<http_session>(std::move(socket), env_)->start();
+    // EMFILE and friends: usually transient. Back off briefly instead of spinning on the error.
+    spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+    backoff_.expires_after(std::chrono::milliseconds(100));
+    backoff_.async_wait([self = shared_from_this()](boost::beast::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open()) self->accept();
+    });
+    return;
   }
+  std::make_shared<http_session>(std::move(socket), env_)->start();
   accept();
 }
 

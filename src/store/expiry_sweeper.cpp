@@ -27,7 +27,7 @@ void expiry_sweeper::run() {
     lock.lock();
     if (pass.expired == opts_.batch) continue;  // more are due: go on, after letting writers in
     auto wait = opts_.tick;
-    if (pass.next_deadline_ms) {
+    if (pass.next_deadline_ms && !pass.stalled) {  // stalled: the due key waits a tick, no spinning
       const auto until_next = std::chrono::milliseconds(*pass.next_deadline_ms - store_.time_source().now_ms());
       wait = std::clamp(until_next, std::chrono::milliseconds(0), opts_.tick);
     }

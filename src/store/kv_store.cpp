@@ -22,6 +22,10 @@ std::optional<entry> kv_store::get(std::string_view key) const {
 
 list_page kv_store::list(const list_query& q) const {
   list_page page;
+  if (q.limit == 0) {
+    page.revision = revision();
+    return page;
+  }
   const std::int64_t now = clock_.now_ms();
   std::shared_lock lock(map_mutex_);
   page.revision = revision_.load(std::memory_order_relaxed);
@@ -104,7 +108,8 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
                                   [](const operation& op) { return op.what != operation::kind::get; });
   const std::uint64_t rev = writes ? current_rev + 1 : current_rev;
   // Log before apply: a commit the log refused is never visible.
-  if (writes && log_) {
+  commit_log* const log = log_.load(std::memory_order_relaxed);
+  if (writes && log) {
     logged_commit lc;
     lc.revision = rev;
     lc.time_ms = now_ms;
@@ -113,7 +118,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
       if (op.what == operation::kind::get) continue;
       lc.ops.push_back({op.what, op.key, op.val.get(), op.ttl_ms > 0 ? now_ms + op.ttl_ms : 0});
     }
-    auto ticket = log_->append(lc);
+    auto ticket = log->append(lc);
     if (!ticket) return ticket.error();
     out.log_ticket = *ticket;
   }
@@ -177,16 +182,17 @@ void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t
 }
 
 void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key) {
-  deadlines_.push({at_ms, rev, std::string(key)});
-  // Keys rewritten with a TTL leave stale deadlines behind. When they dominate, rebuild the heap
-  // from the live entries: O(n), but only after n stale pushes, so amortized O(1) per write.
+  deadlines_.push_back({at_ms, rev, std::string(key)});
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+  // Keys rewritten with a TTL leave stale items behind. When they outnumber the live ones, drop
+  // them: a pass over the heap alone (not the map), after as many stale pushes as it holds live
+  // items, so amortized O(1) per write.
   if (deadlines_.size() > 2 * ttl_keys_ + 1024) {
-    std::vector<deadline> live;
-    live.reserve(ttl_keys_);
-    std::shared_lock lock(map_mutex_);
-    for (const auto& [k, e] : map_)
-      if (e.expires_at_ms != 0) live.push_back({e.expires_at_ms, e.mod_revision, k});
-    deadlines_ = decltype(deadlines_)(std::greater<>{}, std::move(live));
+    std::erase_if(deadlines_, [&](const deadline& d) {
+      const entry* e = find_locked(d.key);
+      return !e || e->mod_revision != d.mod_revision || e->expires_at_ms != d.at_ms;
+    });
+    std::make_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
   }
 }
 
@@ -195,19 +201,23 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
   std::lock_guard commit_lock(commit_mutex_);
   const std::int64_t now = clock_.now_ms();
   while (!deadlines_.empty() && pass.expired < max_keys) {
-    const deadline& d = deadlines_.top();
+    const deadline& d = deadlines_.front();
     if (d.at_ms > now) break;
     const entry* e = find_locked(d.key);
     if (e && e->mod_revision == d.mod_revision && e->expires_at_ms == d.at_ms) {
       commit_request r;
       r.ops.push_back({operation::kind::expire, d.key, nullptr, 0, d.mod_revision});
-      if (!commit_locked(r, now)) break;  // the log failed: keep the deadline, stop for now
+      if (!commit_locked(r, now)) {  // the log failed: keep the deadline, retry later
+        pass.stalled = true;
+        break;
+      }
       ++pass.expired;
       if (on_expired) on_expired(now - d.at_ms);
     }
-    deadlines_.pop();
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    deadlines_.pop_back();
   }
-  if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.top().at_ms;
+  if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.front().at_ms;
   return pass;
 }
 
@@ -217,7 +227,7 @@ namespace livekv::store {
 
 void kv_store::attach_log(commit_log* log) {
   std::lock_guard commit_lock(commit_mutex_);
-  log_ = log;
+  log_.store(log, std::memory_order_release);
 }
 
 void kv_store::add_observer(commit_observer* o) {
@@ -226,11 +236,7 @@ void kv_store::add_observer(commit_observer* o) {
 }
 
 void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) {
-  commit_log* log;
-  {
-    std::lock_guard commit_lock(commit_mutex_);
-    log = log_;
-  }
+  commit_log* const log = log_.load(std::memory_order_acquire);
   if (!log || ticket == 0) return done(status::success());
   log->when_durable(ticket, std::move(done));
 }
@@ -248,7 +254,8 @@ void kv_store::load_entry(std::string key, const entry& e) {
   bytes_ += it->first.size() + e.val->bytes.size();
   if (e.expires_at_ms != 0) {
     ++ttl_keys_;
-    deadlines_.push({e.expires_at_ms, e.mod_revision, it->first});
+    deadlines_.push_back({e.expires_at_ms, e.mod_revision, it->first});
+    std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
   }
 }
 

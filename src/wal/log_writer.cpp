@@ -39,6 +39,11 @@ result<std::uint64_t> log_writer::append(const store::logged_commit& c) {
   payload.swap(scratch_);
   payload.clear();
   encode_commit(payload, c);
+  if (payload.size() > max_frame_payload) {
+    scratch_.swap(payload);
+    return status(errc::value_too_large, "the commit is larger than a log record may be (" +
+                                             std::to_string(max_frame_payload) + " bytes)");
+  }
   std::uint64_t ticket;
   {
     std::lock_guard lock(mutex_);
@@ -51,7 +56,9 @@ result<std::uint64_t> log_writer::append(const store::logged_commit& c) {
     appended_end_ += pending_.size() - before;
     last_revision_ = c.revision;
     ++stats_.appends;
-    ticket = opts_.policy == fsync_policy::no ? 0 : appended_end_;
+    // Under `no` a write is answered at once — unless the disk has fallen this far behind: then
+    // it waits for its write like everysec, so memory stays bounded when the disk is slow.
+    ticket = opts_.policy == fsync_policy::no && pending_.size() < max_unwritten_bytes ? 0 : appended_end_;
   }
   scratch_.swap(payload);
   wake_.notify_one();
@@ -86,7 +93,9 @@ status log_writer::sync_now() {
   const std::uint64_t target = appended_end_;
   sync_requested_ = true;
   wake_.notify_one();
-  synced_cv_.wait(lock, [&] { return synced_end_ >= target || !failure_.ok() || stopped_; });
+  // Also wait for a pending cut: a caller deleting old segments relies on it having happened.
+  synced_cv_.wait(lock, [&] { return (synced_end_ >= target && !cut_requested_) || !failure_.ok() || stopped_; });
+  if (failure_.ok() && synced_end_ < target) return status(errc::draining, "the log was closed before it synced");
   return failure_;
 }
 
@@ -110,10 +119,13 @@ log_stats log_writer::stats() const {
     s.failed = !failure_.ok();
   }
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(opts_.dir, ec)) {
-    if (!parse_segment_name(e.path().filename().string())) continue;
+  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (!parse_segment_name(it->path().filename().string())) continue;
+    std::error_code size_ec;
+    const auto size = it->file_size(size_ec);
+    if (size_ec) continue;  // deleted by a snapshot meanwhile
     ++s.segments;
-    s.segment_bytes += e.file_size(ec);
+    s.segment_bytes += size;
   }
   return s;
 }
@@ -136,13 +148,15 @@ void log_writer::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     const auto sync_due = [&] {
-      return opts_.policy == fsync_policy::everysec && synced_end_ < written_end_ &&
+      return failure_.ok() && opts_.policy == fsync_policy::everysec && synced_end_ < written_end_ &&
              clock_type::now() - last_sync_ >= std::chrono::seconds(1);
     };
     const auto has_work = [&] {
+      // After a failure only stopping matters: nothing more will be written.
+      if (!failure_.ok()) return stopping_ || !pending_.empty() || sync_requested_ || cut_requested_;
       return !pending_.empty() || stopping_ || sync_requested_ || cut_requested_ || sync_due();
     };
-    if (opts_.policy == fsync_policy::everysec && synced_end_ < written_end_)
+    if (failure_.ok() && opts_.policy == fsync_policy::everysec && synced_end_ < written_end_)
       wake_.wait_until(lock, last_sync_ + std::chrono::seconds(1), has_work);
     else
       wake_.wait(lock, has_work);

@@ -25,10 +25,10 @@ struct listing {
 listing list_dir(const std::string& dir) {
   listing l;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (auto r = parse_snapshot_name(name)) l.snapshots[*r] = e.path().string();
-    if (auto r = parse_segment_name(name)) l.segments[*r] = e.path().string();
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (auto r = parse_snapshot_name(name)) l.snapshots[*r] = it->path().string();
+    if (auto r = parse_segment_name(name)) l.segments[*r] = it->path().string();
   }
   return l;
 }
@@ -44,6 +44,7 @@ result<recovery_report> recover(store::kv_store& store, const std::string& dir, 
   const auto t0 = std::chrono::steady_clock::now();
   recovery_report rep;
   listing l = list_dir(dir);
+  std::uint64_t snapshot_end = 0;
 
   // Only the newest snapshot is used: the log older ones need was deleted when it was taken.
   if (!l.snapshots.empty()) {
@@ -56,6 +57,7 @@ result<recovery_report> recover(store::kv_store& store, const std::string& dir, 
     }
     rep.snapshot_revision = info->start_revision;
     rep.snapshot_entries = info->entries;
+    snapshot_end = info->end_revision;
   }
 
   const std::uint64_t start = rep.snapshot_revision;
@@ -127,10 +129,20 @@ result<recovery_report> recover(store::kv_store& store, const std::string& dir, 
       rep.dropped_records = dropped;
       rep.warnings.push_back("--repair: cut the log in " + where + "; dropped " + std::to_string(dropped) + " records");
       if (auto s = io::truncate_file(it->second, at); !s) return s;
-      for (auto later = next; later != l.segments.end(); ++later) fs::remove(later->second);
+      for (auto later = next; later != l.segments.end(); ++later) {
+        std::error_code rm;
+        fs::remove(later->second, rm);
+      }
       stop = true;
       break;
     }
+  }
+  // A fuzzy snapshot may reflect writes up to its end revision; the log it was published with
+  // reaches at least that far. Less means segments are missing: serving would reuse revisions.
+  if (expected - 1 < snapshot_end) {
+    return status(errc::internal, "the log ends at revision " + std::to_string(expected - 1) +
+                                      " but the snapshot reflects writes up to revision " + std::to_string(snapshot_end) +
+                                      ": log segments after the snapshot are missing");
   }
   rep.revision = store.revision();
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

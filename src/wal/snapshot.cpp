@@ -17,6 +17,7 @@ namespace {
 constexpr std::uint8_t format_v1 = 1;
 constexpr std::size_t keys_per_chunk = 1024;       // bounds how long a writer may wait on a chunk
 constexpr std::size_t flush_bytes = 1 << 20;        // write(2) granularity
+constexpr std::size_t frame_budget = 4 << 20;       // an entries frame stays far below max_frame_payload
 
 }  // namespace
 
@@ -44,21 +45,33 @@ result<snapshot_info> write_snapshot(const store::kv_store& store, const std::st
   append_frame(out, frame_type::snapshot_header, payload);
 
   std::optional<std::string> after;
+  std::string body;  // the entries of the frame being built
+  std::uint32_t in_frame = 0;
+  const auto end_frame = [&] {
+    if (in_frame == 0) return;
+    payload.clear();
+    util::put_fixed<std::uint32_t>(payload, in_frame);
+    payload.append(body);
+    append_frame(out, frame_type::snapshot_entries, payload);
+    body.clear();
+    in_frame = 0;
+  };
   for (;;) {
     const auto page = store.list({"", after, keys_per_chunk});
     if (page.items.empty()) break;
-    payload.clear();
-    util::put_fixed<std::uint32_t>(payload, static_cast<std::uint32_t>(page.items.size()));
     for (const auto& item : page.items) {
-      util::put_bytes32(payload, item.key);
-      util::put_bytes32(payload, item.e.val->content_type);
-      util::put_bytes32(payload, item.e.val->bytes);
-      util::put_fixed<std::uint64_t>(payload, item.e.create_revision);
-      util::put_fixed<std::uint64_t>(payload, item.e.mod_revision);
-      util::put_fixed<std::uint64_t>(payload, item.e.version);
-      util::put_fixed<std::uint64_t>(payload, static_cast<std::uint64_t>(item.e.expires_at_ms));
+      // Frames are cut by size as well as by count: 1024 values of up to 1 MiB would not fit one.
+      if (body.size() >= frame_budget) end_frame();
+      util::put_bytes32(body, item.key);
+      util::put_bytes32(body, item.e.val->content_type);
+      util::put_bytes32(body, item.e.val->bytes);
+      util::put_fixed<std::uint64_t>(body, item.e.create_revision);
+      util::put_fixed<std::uint64_t>(body, item.e.mod_revision);
+      util::put_fixed<std::uint64_t>(body, item.e.version);
+      util::put_fixed<std::uint64_t>(body, static_cast<std::uint64_t>(item.e.expires_at_ms));
+      ++in_frame;
     }
-    append_frame(out, frame_type::snapshot_entries, payload);
+    end_frame();
     info.entries += page.items.size();
     if (out.size() >= flush_bytes) {
       if (auto s = file->write_all(out); !s) return s;

@@ -20,8 +20,10 @@ result<recovery_report> storage::open() {
   fs::create_directories(opts_.dir, ec);
   if (ec) return status(errc::internal, "cannot create the data directory " + opts_.dir + ": " + ec.message());
   // A snapshot interrupted by a crash leaves its temporary file behind; it was never published.
-  for (const auto& e : fs::directory_iterator(opts_.dir, ec))
-    if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
+  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code rm;
+    if (it->path().extension() == ".tmp") fs::remove(it->path(), rm);
+  }
 
   auto rep = recover(store_, opts_.dir, opts_.repair);
   if (!rep) return rep;
@@ -33,10 +35,11 @@ result<recovery_report> storage::open() {
   lo.on_sync = opts_.on_fsync;
   auto log = log_writer::open(lo, store_.revision() + 1);
   if (!log) return log.error();
-  log_ = std::move(*log);
-  store_.attach_log(log_.get());
+  store_.attach_log(log->get());
   {
     std::lock_guard lock(mutex_);
+    // Under the lock: /status and /metrics read log_ from io threads while recovery runs.
+    log_ = std::move(*log);
     recovery_ = *rep;
     if (rep->snapshot_revision != 0) {
       snapshot_info s;
@@ -50,8 +53,13 @@ result<recovery_report> storage::open() {
 }
 
 status storage::sync() {
-  if (!log_) return status(errc::internal, "storage is not open");
-  return log_->sync_now();
+  log_writer* log;
+  {
+    std::lock_guard lock(mutex_);
+    log = log_.get();
+  }
+  if (!log) return status(errc::internal, "storage is not open");
+  return log->sync_now();
 }
 
 void storage::on_log_growth(std::uint64_t bytes) {
@@ -120,11 +128,12 @@ result<snapshot_info> storage::take_snapshot() {
   }
   // Everything at or before `start` is in the snapshot; the cut put every later commit in
   // segments that start after it.
-  for (const auto& e : fs::directory_iterator(opts_.dir, ec)) {
-    const std::string name = e.path().filename().string();
+  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
     const auto seg = parse_segment_name(name);
     const auto snap = parse_snapshot_name(name);
-    if ((seg && *seg <= start) || (snap && *snap < start)) fs::remove(e.path(), ec);
+    std::error_code rm;
+    if ((seg && *seg <= start) || (snap && *snap < start)) fs::remove(it->path(), rm);
   }
   if (auto s = io::fsync_dir(opts_.dir); !s) spdlog::warn("{}", s.message());
   return info;
@@ -138,15 +147,27 @@ status storage::close() {
   }
   wake_.notify_all();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
-  if (!log_) return status::success();
+  log_writer* log;
+  {
+    std::lock_guard lock(mutex_);
+    log = log_.get();
+  }
+  if (!log) return status::success();
   store_.attach_log(nullptr);
-  return log_->close();
+  return log->close();
 }
 
 storage_status storage::report() const {
   storage_status s;
   s.policy = opts_.policy;
-  if (log_) s.log = log_->stats();
+  log_writer* log;
+  {
+    std::lock_guard lock(mutex_);
+    log = log_.get();
+  }
+  // Once set, log_ lives until the storage is destroyed; stats() lists the directory, so it runs
+  // outside the lock.
+  if (log) s.log = log->stats();
   std::lock_guard lock(mutex_);
   s.last_snapshot = last_;
   s.snapshots_taken = taken_;

@@ -395,3 +395,63 @@ TEST_F(storage_test, a_failed_log_refuses_writes_instead_of_losing_them) {
 
 }  // namespace
 }  // namespace livekv::wal
+
+namespace livekv::wal {
+namespace {
+
+TEST_F(storage_test, a_snapshot_of_large_values_recovers) {
+  // 100 values of 1 MiB in one key-ordered run: more than one 64 MiB frame could hold.
+  std::string before;
+  {
+    store::kv_store s;
+    storage disk(s, opts(fsync_policy::no));
+    ASSERT_TRUE(disk.open());
+    for (int i = 0; i < 100; ++i) commit_ok(s, put("big/" + std::to_string(1000 + i), std::string(1 << 20, static_cast<char>('a' + i % 26))));
+    std::promise<result<snapshot_info>> done;
+    disk.request_snapshot([&](result<snapshot_info> r) { done.set_value(std::move(r)); });
+    auto info = done.get_future().get();
+    ASSERT_TRUE(info) << info.error().message();
+    before = dump(s);
+  }
+  store::kv_store r;
+  storage disk(r, opts());
+  auto rep = disk.open();
+  ASSERT_TRUE(rep) << rep.error().message();
+  EXPECT_EQ(rep->snapshot_entries, 100u);
+  EXPECT_EQ(dump(r), before);
+}
+
+TEST_F(storage_test, recovery_refuses_a_log_that_stops_short_of_the_snapshot) {
+  store::kv_store s;
+  for (int i = 0; i < 5; ++i) commit_ok(s, put("k" + std::to_string(i), "v"));
+  // A fuzzy snapshot that started at revision 2 and saw writes up to 5, with no log after it.
+  ASSERT_TRUE(write_snapshot(s, dir_.path(), 2, [] { return status::success(); }));
+  store::kv_store r;
+  storage disk(r, opts());
+  auto rep = disk.open();
+  ASSERT_FALSE(rep);
+  EXPECT_NE(rep.error().message().find("missing"), std::string::npos) << rep.error().message();
+}
+
+TEST(wal_log_writer, an_oversized_commit_is_refused_not_written) {
+  temp_dir dir;
+  store::kv_store s;
+  log_writer::options lo;
+  lo.dir = dir.path();
+  auto w = log_writer::open(lo, 1);
+  ASSERT_TRUE(w);
+  s.attach_log(w->get());
+  store::commit_request r;
+  const auto big = store::make_value(std::string(40u << 20, 'x'));
+  r.ops.push_back({store::operation::kind::put, "a", big, 0, 0});
+  r.ops.push_back({store::operation::kind::put, "b", big, 0, 0});  // 80 MiB: over one record
+  auto out = s.commit(r);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code(), errc::value_too_large);
+  EXPECT_EQ(s.revision(), 0u);
+  commit_ok(s, put("small", "ok"));
+  s.attach_log(nullptr);
+}
+
+}  // namespace
+}  // namespace livekv::wal

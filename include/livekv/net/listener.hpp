@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "livekv/net/http_session.hpp"
@@ -26,6 +27,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;  // used only on its strand
+  boost::asio::steady_timer backoff_;         // same strand: the pause after a failed accept
   session_env& env_;
 };
 

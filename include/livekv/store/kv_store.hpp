@@ -40,6 +40,7 @@ struct list_page {
 
 struct expiry_pass {
   std::size_t expired = 0;                  // keys removed by this pass
+  bool stalled = false;                     // a removal was refused (the log failed): retry later
   std::optional<std::int64_t> next_deadline_ms;  // earliest pending deadline, if any
 };
 
@@ -63,7 +64,7 @@ class kv_store {
   // A copy of the key's entry (sharing the value), or nullopt.
   std::optional<entry> get(std::string_view key) const;
 
-  // Keys in byte order matching the query; O(log n + limit).
+  // Keys in byte order matching the query; O(log n + limit). A limit of 0 returns no items.
   list_page list(const list_query& q) const;
 
   // Checks every condition and, when all hold, applies every operation under one new revision
@@ -134,7 +135,8 @@ class kv_store {
   void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
 
   const clock& clock_;
-  commit_log* log_ = nullptr;  // guarded by commit_mutex_ (written under it; read by commits)
+  // Written under commit_mutex_; atomic so when_durable() can read it without that lock.
+  std::atomic<commit_log*> log_{nullptr};
   std::vector<commit_observer*> observers_;  // guarded by commit_mutex_
 
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
@@ -142,7 +144,9 @@ class kv_store {
   std::mutex commit_mutex_;
   // Guarded by commit_mutex_: pending deadlines, earliest first. Overwritten or deleted keys leave
   // stale items behind, skipped when popped and purged when they outnumber the live ones.
-  std::priority_queue<deadline, std::vector<deadline>, std::greater<>> deadlines_;
+  // A min-heap (std::push_heap with greater<>) rather than a priority_queue, so that stale items
+  // can be filtered out of it in place.
+  std::vector<deadline> deadlines_;
 
   // Guards map_, index_, bytes_. Shared for reads, exclusive only while applying.
   mutable std::shared_mutex map_mutex_;

@@ -43,6 +43,7 @@ class log_writer final : public store::commit_log {
     std::string dir;
     fsync_policy policy = fsync_policy::everysec;
     std::uint64_t segment_bytes = 64ull << 20;
+    // Both run on the log thread, outside its lock; they must be quick and thread-safe.
     std::function<void(std::uint64_t bytes)> on_growth;  // log bytes since the last cut (for snapshots)
     std::function<void(double seconds)> on_sync;         // fsync latency (for metrics)
   };
@@ -51,6 +52,8 @@ class log_writer final : public store::commit_log {
   static result<std::unique_ptr<log_writer>> open(options opts, std::uint64_t next_revision);
   ~log_writer() override;  // flushes, syncs and stops
 
+  // Errors: errc::read_only once the log failed or closed; errc::value_too_large for a commit
+  // that cannot fit one record (the config limits keep requests below that).
   result<std::uint64_t> append(const store::logged_commit& c) override;
   void when_durable(std::uint64_t ticket, std::function<void(status)> done) override;
 
@@ -74,6 +77,9 @@ class log_writer final : public store::commit_log {
   void run();
   status open_segment(std::uint64_t first_revision);
   void fail(const status& s);
+
+  // Under --fsync no, how far appends may run ahead of the disk before they wait for their write.
+  static constexpr std::size_t max_unwritten_bytes = 64u << 20;
 
   const options opts_;
   std::thread thread_;

@@ -63,10 +63,10 @@ class storage {
 
   store::kv_store& store_;
   const storage_options opts_;
-  std::unique_ptr<log_writer> log_;  // set by open(), before the snapshot thread starts
   std::thread snapshot_thread_;
 
-  mutable std::mutex mutex_;  // guards the members below
+  mutable std::mutex mutex_;  // guards log_ (the pointer, not the writer) and the members below
+  std::unique_ptr<log_writer> log_;  // set once by open(); the snapshot thread starts after
   std::condition_variable wake_;
   bool requested_ = false;
   bool running_ = false;
