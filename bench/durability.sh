@@ -7,28 +7,8 @@
 #
 # Prints a markdown table. Figures are ratios against references measured in the same run.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 keys=${1:-1000000}
-scripts/install-deps.sh
-scripts/build.sh release --target livekv >/dev/null
-bin=$PWD/build/release/livekv
-work=$(mktemp -d /tmp/livekv-bench.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-start() {  # start ARGS...: starts livekv, waits until ready, sets $pid and $port
-  "$bin" --port 0 --log-level warn "$@" >"$work/out" 2>"$work/err" &
-  pid=$!
-  for _ in $(seq 1 600); do
-    grep -q "listening on" "$work/out" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/err" >&2; exit 1; }
-    sleep 0.1
-  done
-  port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/out")
-}
-stop() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
-status_field() { curl -s "http://127.0.0.1:$port/status" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+source "$(dirname "$0")/common.sh"
 
 # The disk's raw rate of small synchronous writes: the ceiling without group commit.
 dd_out=$(dd if=/dev/zero of="$work/dd" bs=4k count=2000 oflag=dsync 2>&1 | tail -1)
@@ -38,7 +18,7 @@ dd_rate=$(python3 -c "print(round(2000 / $dd_secs))")
 echo "| figure | value | reference | ratio |"
 echo "| --- | --- | --- | --- |"
 echo "| dd oflag=dsync (4 KiB writes/s) | $dd_rate | | |"
-start --fsync always --data-dir "$work/always"
+start "" --fsync always --data-dir "$work/always"
 for c in 1 16 64; do
   rps=$(wrk -t1 -c"$c" -d5s -s bench/lua/put_unique.lua "http://127.0.0.1:$port" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p')
   syncs=$(status_field 'd["storage"]["log"]["fsyncs"]')
@@ -47,18 +27,18 @@ done
 stop
 
 # Recovery of N keys: load through batches, stop, restart, read the recovery time.
-start --fsync no --data-dir "$work/rec" --snapshot-log-bytes 64GiB
+start "" --fsync no --data-dir "$work/rec" --snapshot-log-bytes 64GiB
 python3 bench/load_keys.py "$port" "$keys"
 stop
 log_bytes=$(du -sb "$work/rec" | cut -f1)
-t0=$(date +%s.%N); start --data-dir "$work/rec"; t1=$(date +%s.%N)
+t0=$(date +%s.%N); start "" --data-dir "$work/rec"; t1=$(date +%s.%N)
 rec_log=$(status_field 'round(d["storage"]["recovery"]["seconds"], 3)')
 echo "| recovery of $keys keys from the log (s) | $rec_log | start to ready $(python3 -c "print(round($t1 - $t0, 2))") s | |"
 echo "| log bytes per key | $(python3 -c "print(round($log_bytes / $keys))") | | |"
 curl -s -X POST "http://127.0.0.1:$port/v1/admin/snapshot" >/dev/null
 stop
 snap_bytes=$(du -sb "$work/rec" | cut -f1)
-start --data-dir "$work/rec"
+start "" --data-dir "$work/rec"
 rec_snap=$(status_field 'round(d["storage"]["recovery"]["seconds"], 3)')
 echo "| recovery of $keys keys from a snapshot (s) | $rec_snap | from the log: $rec_log s | $(python3 -c "print(round($rec_log / max($rec_snap, 0.001), 1))")x faster |"
 echo "| bytes on disk per key after a snapshot | $(python3 -c "print(round($snap_bytes / $keys))") | 112 bytes of key+value | |"

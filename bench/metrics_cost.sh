@@ -3,27 +3,17 @@
 # the server pinned to CPU 0 (one io thread) and wrk to CPU 1. Prints medians of 3 runs.
 #   bench/metrics_cost.sh [SECONDS per run, default 5]
 set -euo pipefail
-cd "$(dirname "$0")/.."
 secs=${1:-5}
-scripts/install-deps.sh
-scripts/build.sh release --target livekv >/dev/null
-bin=$PWD/build/release/livekv
-work=$(mktemp -d /tmp/livekv-bench.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/common.sh"
 
 run() {  # run METRICS SCRIPT → median req/s of 3
-  taskset -c 0 "$bin" --port 0 --threads 1 --in-memory --metrics "$1" --log-level warn >"$work/out" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do grep -q "listening on" "$work/out" && break; sleep 0.05; done
-  local port; port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/out")
+  start 0 --threads 1 --in-memory --metrics "$1"
   python3 bench/load_keys.py "$port" 1000
   local r=()
   for _ in 1 2 3; do
     r+=("$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" -s "$2" "http://127.0.0.1:$port" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p')")
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  stop
   printf '%s\n' "${r[@]}" | sort -n | sed -n 2p
 }
 echo "| workload (64 connections, 1 io thread) | metrics on | metrics off | on/off |"
