@@ -259,6 +259,12 @@ void kv_store::load_entry(std::string key, const entry& e) {
   }
 }
 
+void kv_store::reserve(std::size_t keys) {
+  std::lock_guard commit_lock(commit_mutex_);
+  std::unique_lock lock(map_mutex_);
+  map_.reserve(keys);
+}
+
 void kv_store::set_revision(std::uint64_t revision) {
   std::lock_guard commit_lock(commit_mutex_);
   revision_.store(revision, std::memory_order_release);

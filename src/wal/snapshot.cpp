@@ -107,6 +107,15 @@ result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& p
   const auto damaged = [&](std::uint64_t offset, const std::string& why) {
     return status(errc::internal, "snapshot " + path + " is damaged at offset " + std::to_string(offset) + ": " + why);
   };
+  // The footer, the last frame, says how many keys follow: size the store once, not by doubling.
+  {
+    frame_reader scan(*data);
+    frame f;
+    std::optional<std::uint64_t> count;
+    while (scan.next(f) == frame_reader::result::ok)
+      if (f.type == frame_type::snapshot_footer) count = util::byte_reader(f.payload).fixed<std::uint64_t>();
+    if (count && *count <= data->size() / 16) store.reserve(static_cast<std::size_t>(*count));
+  }
   frame_reader reader(*data);
   frame f;
   bool header = false;

@@ -102,6 +102,8 @@ class kv_store {
   // replays a logged commit. Replay is idempotent per key against a fuzzy snapshot: an op whose key
   // already has mod_revision >= the commit's revision is skipped (the snapshot saw its effect).
   void load_entry(std::string key, const entry& e);
+  // Sizes the maps for `keys` keys up front, so loading a snapshot does not rehash as it grows.
+  void reserve(std::size_t keys);
   void set_revision(std::uint64_t revision);
   void replay(const replayed_commit& c);
 
