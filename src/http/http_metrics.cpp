@@ -59,13 +59,17 @@ result<std::unique_ptr<http_metrics>> http_metrics::make(metrics::registry& reg,
 }
 
 metrics::counter& http_metrics::requests_for(per_route& r, verb method, unsigned code) {
-  const std::string code_label = std::to_string(code);
   const std::size_t ci = code_index(code);
-  if (ci == std::size(cached_codes)) return requests_->with({std::string_view(r.label), method_label(method), code_label});
+  if (ci == std::size(cached_codes)) {
+    const std::string code_label = std::to_string(code);
+    return requests_->with({std::string_view(r.label), method_label(method), std::string_view(code_label)});
+  }
   auto& slot = r.requests[method_index(method) * codes + ci];
   metrics::counter* c = slot.load(std::memory_order_acquire);
   if (!c) {
-    // Two threads may both look it up; with() returns the same child to both.
+    // Cold: the label is built only on the first request of this kind. Two threads may both look
+    // it up; with() returns the same child to both.
+    const std::string code_label = std::to_string(code);
     c = &requests_->with({std::string_view(r.label), method_label(method), std::string_view(code_label)});
     slot.store(c, std::memory_order_release);
   }

@@ -224,7 +224,8 @@ void http_session::send(http::response&& res, bool keep_alive) {
   }
   if (request_id_.empty()) request_id_ = http::make_request_id();
   res.set("X-Request-Id", request_id_);
-  res.set(bhttp::field::server, "livekv/" + std::string(livekv::version));
+  static const std::string server_header = "livekv/" + std::string(livekv::version);  // built once
+  res.set(bhttp::field::server, server_header);
   res.set("KV-Revision", std::to_string(env_.store.revision()));
   closing_ = !keep_alive || draining_ || env_.state.draining;
   res.keep_alive(!closing_);
