@@ -43,6 +43,7 @@ server::server(config cfg)
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
   metrics_handler_.register_routes(routes_);
+  console_.register_routes(routes_);
 }
 
 server::~server() {

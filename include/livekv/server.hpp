@@ -7,6 +7,7 @@
 
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
+#include "livekv/handlers/console_handler.hpp"
 #include "livekv/handlers/kv_handlers.hpp"
 #include "livekv/handlers/metrics_handler.hpp"
 #include "livekv/http/http_metrics.hpp"
@@ -66,6 +67,7 @@ class server {
   handlers::txn_handlers txn_;
   handlers::admin_handlers admin_;
   handlers::metrics_handler metrics_handler_;
+  handlers::console_handler console_;
   std::unique_ptr<http::http_metrics> http_metrics_;
   net::connection_registry connections_;
   std::shared_ptr<spdlog::logger> access_log_;

@@ -1,0 +1,35 @@
+#include "livekv/handlers/console_handler.hpp"
+
+#include "livekv/handlers/console_page.hpp"
+
+namespace livekv::handlers {
+
+console_handler::console_handler()
+    : page_(store::make_value(std::string(console_page()), "text/html; charset=utf-8")),
+      // connect-src: the page fetches /v1/ and opens ws(s)://<this host>/wal; older browsers do not
+      // let 'self' cover ws: and wss:, hence the schemes. frame-ancestors: the page has buttons
+      // that write and delete, so no other site may frame it (clickjacking). No forms are submitted
+      // and no <base> is needed, so both are shut.
+      csp_("default-src 'self'; script-src '" + std::string(console_script_hash()) +
+           "'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'") {}
+
+void console_handler::register_routes(http::router& r) {
+  r.exact(http::verb::get, "/", [this](http::request_context& c) { return page(c); });
+}
+
+http::response console_handler::page(http::request_context& ctx) const {
+  http::response res{http::status::ok, ctx.req.version()};
+  res.set(http::field::content_type, page_->content_type);
+  res.set("Content-Security-Policy", csp_);
+  // Only the KV GET sets nosniff itself (no global default), so the page sets its own.
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  // Revalidate on every load: after an upgrade the browser must not keep running an old console
+  // against a new server.
+  res.set(http::field::cache_control, "no-cache");
+  res.body().shared = page_;
+  return res;
+}
+
+}  // namespace livekv::handlers
