@@ -1,0 +1,255 @@
+// The web console in a real browser (Debian's Chromium driven by playwright-core) against the real
+// livekv binary: the page must show every write, whoever made it, and after losing its feed
+// connection it must catch up with no gap and no duplicate.
+//
+//   node console_test.mjs <path/to/livekv>        (tests/browser/run.sh installs the dependencies)
+//
+// Environment: LIVEKV_CHROMIUM overrides /usr/bin/chromium. Exit status 0 when every check passed.
+// Every wait is bounded; the whole run is bounded by RUN_LIMIT_MS.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const WAIT_MS = 15_000;       // one page-side condition (an event reaching the table, a state change)
+const RUN_LIMIT_MS = 150_000; // below ctest's TIMEOUT, so a hang still ends with our own report
+const CHROMIUM = process.env.LIVEKV_CHROMIUM || "/usr/bin/chromium";
+
+const binary = process.argv[2];
+if (!binary) {
+  console.error("usage: node console_test.mjs <livekv-binary>");
+  process.exit(2);
+}
+
+// ---- a tiny harness ----------------------------------------------------------------------------
+let passed = 0;
+let failed = 0;
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${err.message}`);
+    throw err;  // later steps build on this one
+  }
+}
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// ---- the server --------------------------------------------------------------------------------
+// Starts livekv on an ephemeral port and resolves with its base URL, read from the line the server
+// prints on stdout once it is ready.
+function startServer() {
+  const child = spawn(binary, ["--port", "0", "--in-memory"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
+  const ready = new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${WAIT_MS} ms\n${stderr}`)), WAIT_MS);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /livekv listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`livekv exited early (code ${code}, signal ${signal})\n${stderr}`));
+    });
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+  return { child, ready, stderr: () => stderr };
+}
+
+// Resolves with the exit status (a signal name if it was killed by one).
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
+  child.kill("SIGTERM");  // a graceful drain, which ends with status 0 (ASan's leak check runs then too)
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const status = await exited;
+  clearTimeout(timer);
+  return status;
+}
+
+// ---- the test ----------------------------------------------------------------------------------
+const server = startServer();
+const profile = mkdtempSync(join(tmpdir(), "livekv-console-test-"));
+let context = null;
+const pageProblems = [];  // script errors and CSP violations: the page must produce none
+const consoleLog = [];    // the page's other errors and warnings, shown when a step fails
+
+const watchdog = setTimeout(() => {
+  console.log(`FAIL the run took longer than ${RUN_LIMIT_MS} ms`);
+  server.child.kill("SIGKILL");
+  process.exit(1);
+}, RUN_LIMIT_MS);
+
+try {
+  const base = await server.ready;
+  console.log(`livekv at ${base}, Chromium at ${CHROMIUM}`);
+
+  // Writes from outside the page, as any other client would.
+  const put = async (key, value) => {
+    const res = await fetch(`${base}/v1/kv/${encodeURIComponent(key)}`, {
+      method: "PUT", headers: { "Content-Type": "text/plain" }, body: value,
+    });
+    const body = await res.text();
+    check(res.status === 200 || res.status === 201, `PUT ${key}: ${res.status} ${body}`);
+    return JSON.parse(body).revision;
+  };
+
+  await step("GET / serves the page with its security headers", async () => {
+    const res = await fetch(`${base}/`);
+    check(res.status === 200, `status ${res.status}`);
+    check(res.headers.get("content-type") === "text/html; charset=utf-8", `content-type ${res.headers.get("content-type")}`);
+    const csp = res.headers.get("content-security-policy") || "";
+    check(/script-src 'sha256-[A-Za-z0-9+/]{43}='/.test(csp), `script-src is not a hash: ${csp}`);
+    check(csp.includes("default-src 'self'"), `no default-src 'self': ${csp}`);
+    check(res.headers.get("x-content-type-options") === "nosniff", "no nosniff");
+    check(res.headers.get("cache-control") === "no-cache", `cache-control ${res.headers.get("cache-control")}`);
+    check((await res.text()).includes('id="feed-table"'), "not the console page");
+  });
+
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+  // Failed connections are expected here (the test takes the browser offline) and Chromium logs
+  // them as console errors; what must never appear is a policy violation or an exception.
+  page.on("console", (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) pageProblems.push(`console ${msg.type()}: ${msg.text()}`);
+    else if (msg.type() === "error" || msg.type() === "warning") consoleLog.push(`${msg.type()}: ${msg.text()}`);
+  });
+
+  // Rows in the feed table, oldest first: {rev, op, key}.
+  const feedRows = () => page.$$eval('tr[data-testid="feed-row"]', (trs) =>
+    trs.map((tr) => ({ rev: Number(tr.dataset.rev), op: tr.dataset.op, key: tr.dataset.key ?? null })).reverse());
+  const waitForRev = (rev) => page.waitForSelector(`tr[data-testid="feed-row"][data-rev="${rev}"]`, { timeout: WAIT_MS });
+  const stats = () => page.evaluate(() => window.livekvConsole.stats);
+
+  let startRev = 0;
+  await step("the page loads, runs under its CSP and goes live", async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#conn-state[data-state="live"]');
+    // Live means subscribed: the first progress bookmark tells the page where it starts.
+    await page.waitForFunction(() => window.livekvConsole.lastRev !== null);
+    startRev = await page.evaluate(() => window.livekvConsole.lastRev);
+    check(pageProblems.length === 0, pageProblems.join("\n"));
+  });
+
+  await step("(a) a put through the page's form appears in the feed", async () => {
+    await page.fill("#kv-key", "console/form");
+    await page.fill("#kv-value", "written by the form");
+    await page.click("#kv-put");
+    const result = await page.waitForSelector('#kv-result[data-ok="true"]');
+    const rev = Number(await result.getAttribute("data-revision"));
+    check(rev === startRev + 1, `the form's put got revision ${rev}, expected ${startRev + 1}`);
+    const row = await waitForRev(rev);
+    check(await row.getAttribute("data-op") === "put", "row op is not put");
+    check(await row.getAttribute("data-key") === "console/form", "row key is wrong");
+    const value = await row.$eval("td.value", (td) => td.textContent);
+    check(value.includes("written by the form"), `row value is "${value}"`);
+  });
+
+  await step("(b) a put from another client appears in the feed", async () => {
+    const rev = await put("node/b", "written by node");
+    const row = await waitForRev(rev);
+    check(await row.getAttribute("data-key") === "node/b", "row key is wrong");
+  });
+
+  // (c) The feed connection dies. Reconnects are held off (the browser is offline) while five keys
+  // are written, so those five can only reach the page through the resume (since=<last rev>).
+  await step("(c) after a dropped connection the page catches up with no gap, no duplicate", async () => {
+    await context.setOffline(true);
+    await page.evaluate(() => window.livekvConsole.dropConnection());
+    await page.waitForSelector('#conn-state[data-state="reconnecting"]');
+    const lastSeen = await page.evaluate(() => window.livekvConsole.lastRev);
+    const revs = [];
+    for (let i = 1; i <= 5; i += 1) revs.push(await put(`offline/${i}`, `written while the page was offline (${i})`));
+    check(revs.every((r, i) => r === lastSeen + 1 + i), `unexpected revisions ${revs} after ${lastSeen}`);
+    const early = (await feedRows()).filter((r) => revs.includes(r.rev));
+    check(early.length === 0, `rows ${early.map((r) => r.rev)} arrived while the page was offline`);
+    await context.setOffline(false);  // the page's "online" handler reconnects at once
+    await page.waitForSelector('#conn-state[data-state="live"]');
+    for (const r of revs) await waitForRev(r);
+  });
+
+  await step("(c) again, reconnecting by itself while writes race the reconnect", async () => {
+    await page.evaluate(() => window.livekvConsole.dropConnection());
+    const revs = await Promise.all([1, 2, 3, 4, 5].map((i) => put(`racing/${i}`, `racing ${i}`)));
+    for (const r of revs) await waitForRev(r);
+  });
+
+  await step("the feed shows every revision once, in order, and saw no gap or duplicate", async () => {
+    // Let one more write through so that anything still in flight from the steps above would
+    // have arrived before it.
+    const last = await put("node/last", "last");
+    await waitForRev(last);
+    const rows = await feedRows();
+    const shown = rows.map((r) => r.rev);
+    const expected = Array.from({ length: last - startRev }, (_, i) => startRev + 1 + i);
+    check(JSON.stringify(shown) === JSON.stringify(expected), `revisions shown ${shown}, expected ${expected}`);
+    const s = await stats();
+    check(s.gaps === 0 && s.duplicates === 0, `page counted gaps=${s.gaps} duplicates=${s.duplicates}`);
+    const notices = await page.$$eval('tr[data-testid="feed-notice"]', (trs) => trs.map((tr) => tr.textContent));
+    check(notices.length === 0, `notices: ${notices.join(" | ")}`);
+  });
+
+  await step("the key browser lists a prefix and loads a key into the editor", async () => {
+    await page.fill("#browse-prefix", "offline/");
+    await page.click("#browse-list");
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-testid="browse-row"]').length === 5);
+    const keys = await page.$$eval('tr[data-testid="browse-row"]', (trs) => trs.map((tr) => tr.dataset.key));
+    check(JSON.stringify(keys) === JSON.stringify([1, 2, 3, 4, 5].map((i) => `offline/${i}`)), `listed ${keys}`);
+    await page.click('tr[data-testid="browse-row"][data-key="offline/3"] button');
+    await page.waitForFunction(() => document.getElementById("kv-value").value === "written while the page was offline (3)");
+  });
+
+  await step("a delete through the form appears in the feed", async () => {
+    await page.fill("#kv-key", "console/form");
+    await page.evaluate(() => { document.getElementById("kv-result").dataset.ok = ""; });
+    await page.click("#kv-delete");
+    const result = await page.waitForSelector('#kv-result[data-ok="true"]');
+    const rev = Number(await result.getAttribute("data-revision"));
+    const row = await waitForRev(rev);
+    check(await row.getAttribute("data-op") === "delete", "row op is not delete");
+    check(pageProblems.length === 0, pageProblems.join("\n"));
+  });
+
+  await context.close();
+  context = null;
+  await step("livekv shuts down cleanly on SIGTERM after serving the page", async () => {
+    const code = await stopServer(server.child);
+    check(code === 0, `exit status ${code}`);
+  });
+} catch (err) {
+  if (failed === 0) {
+    failed += 1;
+    console.log(`FAIL ${err.message}`);
+  }
+} finally {
+  clearTimeout(watchdog);
+  if (context) await context.close().catch(() => {});
+  await stopServer(server.child);
+  rmSync(profile, { recursive: true, force: true });
+  if (failed > 0 && consoleLog.length) console.log(`--- page console ---\n${consoleLog.slice(-30).join("\n")}`);
+  if (failed > 0 && server.stderr()) console.log(`--- livekv stderr (tail) ---\n${server.stderr()}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the web console's real-browser test: installs the pinned node dependencies when they are
+# missing or stale, then drives Debian's Chromium against the given binary.
+#   tests/browser/run.sh <livekv-binary>
+# Needs node (18 or later), npm and /usr/bin/chromium (scripts/install-deps.sh installs them);
+# the first run downloads playwright-core from the npm registry.
+set -euo pipefail
+[[ $# -eq 1 ]] || { echo "usage: $0 <livekv-binary>" >&2; exit 2; }
+bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "$tool not found (scripts/install-deps.sh)" >&2; exit 1; }
+done
+chromium=${LIVEKV_CHROMIUM:-/usr/bin/chromium}
+[[ -x $chromium ]] || { echo "$chromium not found (scripts/install-deps.sh)" >&2; exit 1; }
+
+# node_modules is rebuilt from package-lock.json when the lock changes; the stamp is the lock it
+# was built from. The lock file serializes presets that ctest runs at the same time.
+stamp=$here/node_modules/.livekv-lock-stamp
+(
+  flock 9
+  if ! cmp -s "$here/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "installing node dependencies (npm ci)" >&2
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$here/package-lock.json" "$stamp"
+  fi
+) 9>"${TMPDIR:-/tmp}/livekv-browser-npm.lock"
+
+exec node "$here/console_test.mjs" "$bin"
