@@ -11,13 +11,25 @@ packages=(
   # tests
   libgtest-dev libgmock-dev curl procps python3
   prometheus   # promtool and a real server for the metrics tests
+  chromium nodejs npm   # the web console's browser test (tests/browser)
   # benchmarks
   wrk
 )
 
+# A node from elsewhere (NodeSource's nodejs package bundles npm and conflicts with Debian's npm)
+# is as good as Debian's: asking apt for npm there would try to replace it.
+provided_by_command() {
+  case $1 in
+    nodejs) command -v node >/dev/null ;;
+    npm) command -v npm >/dev/null ;;
+    *) return 1 ;;
+  esac
+}
+
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  provided_by_command "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
