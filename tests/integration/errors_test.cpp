@@ -138,7 +138,7 @@ TEST_F(errors_test, request_head_over_max_header_bytes_is_431) {
 }
 
 TEST_F(errors_test, unknown_route_is_404_route_not_found) {
-  for (const char* target : {"/", "/nope", "/v1", "/v1/kvx", "/v2/kv/a", "/status/extra", "/v1/kv%2Fa"}) {
+  for (const char* target : {"/nope", "/index.html", "/v1", "/v1/kvx", "/v2/kv/a", "/status/extra", "/v1/kv%2Fa"}) {
     EXPECT_TRUE(is_problem(client().get(target), 404, "route_not_found")) << target;
   }
 }
