@@ -42,10 +42,10 @@ function check(cond, message) {
 }
 
 // ---- the server --------------------------------------------------------------------------------
-// Starts livekv on an ephemeral port and resolves with its base URL, read from the line the server
-// prints on stdout once it is ready.
-function startServer() {
-  const child = spawn(binary, ["--port", "0", "--in-memory"], { stdio: ["ignore", "pipe", "pipe"] });
+// Starts livekv (on an ephemeral port unless told) and resolves with its base URL, read from the
+// line the server prints on stdout once it is ready.
+function startServer(port = 0) {
+  const child = spawn(binary, ["--port", String(port), "--in-memory"], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
   const ready = new Promise((resolve, reject) => {
@@ -83,7 +83,7 @@ async function stopServer(child) {
 }
 
 // ---- the test ----------------------------------------------------------------------------------
-const server = startServer();
+let server = startServer();
 const profile = mkdtempSync(join(tmpdir(), "livekv-console-test-"));
 let context = null;
 const pageProblems = [];  // script errors and CSP violations: the page must produce none
@@ -230,6 +230,26 @@ try {
     const row = await waitForRev(rev);
     check(await row.getAttribute("data-op") === "delete", "row op is not delete");
     check(pageProblems.length === 0, pageProblems.join("\n"));
+  });
+
+  // In memory, a restarted server starts again at revision 0: the page's since= is then ahead of
+  // it, and resuming cannot work. The page must say so and follow the new server from its start.
+  await step("after a restart that lost the data the page says so and follows the new server", async () => {
+    const lastBefore = await page.evaluate(() => window.livekvConsole.lastRev);
+    const code = await stopServer(server.child);
+    check(code === 0, `livekv exited with ${code}`);
+    server = startServer(new URL(base).port);  // the same origin, or the page could not reach it
+    check(await server.ready === base, "the new server is not at the same address");
+    const note = await page.waitForSelector('tr[data-testid="feed-notice"]');
+    const text = await note.textContent();
+    check(text.includes(`behind this page's ${lastBefore}`), `notice: ${text}`);
+    await page.waitForSelector('#conn-state[data-state="live"]');
+    await page.waitForFunction(() => window.livekvConsole.lastRev === 0);
+    const rev = await put("after/restart", "new server");
+    check(rev === 1, `first write on the new server has revision ${rev}`);
+    await page.waitForSelector('tr[data-testid="feed-row"][data-rev="1"][data-key="after/restart"]');
+    const s = await stats();
+    check(s.gaps === 0 && s.duplicates === 0, `page counted gaps=${s.gaps} duplicates=${s.duplicates}`);
   });
 
   await context.close();
