@@ -1,6 +1,7 @@
 // The web console in a real browser (Debian's Chromium driven by playwright-core) against the real
 // livekv binary: the page must show every write, whoever made it, and after losing its feed
-// connection it must catch up with no gap and no duplicate.
+// connection it must catch up with no gap and no duplicate. When catching up is impossible (the
+// server no longer holds the revisions, or restarted without its data) it must say so and go on.
 //
 //   node console_test.mjs <path/to/livekv>        (tests/browser/run.sh installs the dependencies)
 //
@@ -44,8 +45,8 @@ function check(cond, message) {
 // ---- the server --------------------------------------------------------------------------------
 // Starts livekv (on an ephemeral port unless told) and resolves with its base URL, read from the
 // line the server prints on stdout once it is ready.
-function startServer(port = 0) {
-  const child = spawn(binary, ["--port", String(port), "--in-memory"], { stdio: ["ignore", "pipe", "pipe"] });
+function startServer(port = 0, extraArgs = []) {
+  const child = spawn(binary, ["--port", String(port), "--in-memory", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
   const ready = new Promise((resolve, reject) => {
@@ -230,6 +231,39 @@ try {
     const row = await waitForRev(rev);
     check(await row.getAttribute("data-op") === "delete", "row op is not delete");
     check(pageProblems.length === 0, pageProblems.join("\n"));
+  });
+
+  // A second server that keeps only 4 events of history: a page that was away for more writes than
+  // that cannot resume where it was (410). It must say which revisions it missed, then go on.
+  await step("(d) a resume older than the server's history: the page names the missing revisions", async () => {
+    const small = startServer(0, ["--feed-history", "4"]);
+    try {
+      const smallBase = await small.ready;
+      const other = await context.newPage();
+      other.setDefaultTimeout(WAIT_MS);
+      other.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+      await other.goto(`${smallBase}/`);
+      await other.waitForFunction(() => window.livekvConsole.lastRev === 0);
+      await other.evaluate(() => window.livekvConsole.pauseFeed());
+      for (let i = 1; i <= 10; i += 1) {
+        const res = await fetch(`${smallBase}/v1/kv/away%2F${i}`, { method: "PUT", body: String(i) });
+        check(res.status === 201, `PUT away/${i}: ${res.status}`);
+      }
+      await other.evaluate(() => window.livekvConsole.resumeFeed());
+      await other.waitForSelector('tr[data-testid="feed-row"][data-rev="10"]');
+      const note = await other.textContent('tr[data-testid="feed-notice"]');
+      const m = /revisions 1 to (\d+) are no longer held/.exec(note);
+      check(m, `notice: ${note}`);
+      const compact = Number(m[1]);
+      const shown = (await other.$$eval('tr[data-testid="feed-row"]', (trs) => trs.map((tr) => Number(tr.dataset.rev)))).reverse();
+      const expected = Array.from({ length: 10 - compact }, (_, i) => compact + 1 + i);
+      check(JSON.stringify(shown) === JSON.stringify(expected), `revisions shown ${shown}, expected ${expected}`);
+      await other.close();
+      const code = await stopServer(small.child);
+      check(code === 0, `the second livekv exited with ${code}`);
+    } finally {
+      await stopServer(small.child);
+    }
   });
 
   // In memory, a restarted server starts again at revision 0: the page's since= is then ahead of
