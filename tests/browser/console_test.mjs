@@ -45,8 +45,12 @@ function check(cond, message) {
 // ---- the server --------------------------------------------------------------------------------
 // Starts livekv (on an ephemeral port unless told) and resolves with its base URL, read from the
 // line the server prints on stdout once it is ready.
+const servers = new Set();  // every livekv started, so that no path out of the test leaves one running
+
 function startServer(port = 0, extraArgs = []) {
   const child = spawn(binary, ["--port", String(port), "--in-memory", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  servers.add(child);
+  child.on("exit", () => servers.delete(child));
   let stderr = "";
   child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
   const ready = new Promise((resolve, reject) => {
@@ -92,8 +96,8 @@ const consoleLog = [];    // the page's other errors and warnings, shown when a 
 
 const watchdog = setTimeout(() => {
   console.log(`FAIL the run took longer than ${RUN_LIMIT_MS} ms`);
-  server.child.kill("SIGKILL");
-  process.exit(1);
+  for (const child of servers) child.kill("SIGKILL");
+  process.exit(1);  // playwright-core kills the browser it launched on exit
 }, RUN_LIMIT_MS);
 
 try {
@@ -122,6 +126,8 @@ try {
     check((await res.text()).includes('id="feed-table"'), "not the console page");
   });
 
+  // A persistent context is how playwright-core takes --user-data-dir (it refuses the flag in
+  // args): a fresh temporary profile, so nothing from an earlier run (cache, storage) takes part.
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -300,7 +306,7 @@ try {
 } finally {
   clearTimeout(watchdog);
   if (context) await context.close().catch(() => {});
-  await stopServer(server.child);
+  for (const child of [...servers]) await stopServer(child);
   rmSync(profile, { recursive: true, force: true });
   if (failed > 0 && consoleLog.length) console.log(`--- page console ---\n${consoleLog.slice(-30).join("\n")}`);
   if (failed > 0 && server.stderr()) console.log(`--- livekv stderr (tail) ---\n${server.stderr()}`);
