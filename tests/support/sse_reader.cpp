@@ -51,6 +51,13 @@ nlohmann::json sse_block::json() const {
   return nlohmann::json::parse(*data, nullptr, false);
 }
 
+std::vector<std::string> sse_block::field_lines() const {
+  std::vector<std::string> out;
+  for (const auto& line : lines)
+    if (!line.starts_with(':')) out.push_back(line);
+  return out;
+}
+
 std::string sse_block::describe() const {
   std::string s = "SSE block:";
   for (const auto& line : lines) s += "\n  " + line;

@@ -28,7 +28,10 @@ struct sse_block {
   std::optional<std::string> data;   // the data lines joined with "\n"; nullopt when there were none
   std::optional<std::string> retry;  // the raw value of a retry: line
   std::vector<std::string> comments; // the text after ':' of each comment line
-  std::vector<std::string> lines;    // the raw lines, for failure messages
+  std::vector<std::string> lines;    // the raw lines, comments included
+
+  // The lines that are not comments (a comment may sit in any block and changes nothing).
+  std::vector<std::string> field_lines() const;
 
   // `data` parsed as JSON; a discarded value when it is missing or not JSON.
   nlohmann::json json() const;

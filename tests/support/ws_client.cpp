@@ -24,6 +24,11 @@ constexpr std::size_t max_message_bytes = 64 * 1024 * 1024;
 ws_client::ws_client(std::uint16_t port, ws_options options)
     : ws_(ioc_), port_(port), options_(std::move(options)) {
   ws_.read_message_max(max_message_bytes);
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::ping) return;
+    ++pings_;
+    if (on_ping_) on_ping_();
+  });
 }
 
 ws_client::~ws_client() { drop(); }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,13 @@ class ws_client {
   // failure (error()).
   std::optional<nlohmann::json> read_event(std::chrono::milliseconds timeout = default_io_timeout);
 
+  // Calls `f` for every WebSocket ping the server sends. Pings are seen (and answered with a pong,
+  // as RFC 6455 requires) only while a read_event() or close() is in progress; `f` runs inside it,
+  // on the owner's thread.
+  void on_ping(std::function<void()> f) { on_ping_ = std::move(f); }
+  // Pings received so far.
+  std::size_t pings() const noexcept { return pings_; }
+
   // Sends one text message. False (see error()) when the connection is not usable.
   bool send_text(std::string_view text);
 
@@ -85,6 +93,8 @@ class ws_client {
   std::uint16_t close_code_ = 0;
   std::string close_reason_;
   std::string error_;
+  std::function<void()> on_ping_;
+  std::size_t pings_ = 0;
 };
 
 }  // namespace livekv::test
