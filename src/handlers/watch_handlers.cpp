@@ -137,6 +137,13 @@ http::response watch_handlers::websocket(http::request_context& ctx) {
 namespace {
 
 http::response start_sse(http::request_context& ctx, feed::feed_env env, feed::subscription sub) {
+  if (ctx.req.method() == http::verb::head) {
+    // HEAD learns what a GET would stream, without a stream.
+    http::response res{http::status::ok, ctx.req.version()};
+    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    return res;
+  }
   ctx.take_over = [env, sub = std::move(sub), id = std::string(ctx.request_id)](
                       boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
     std::make_shared<feed::sse_session>(std::move(s), env, std::move(sub), std::move(id))->start();
