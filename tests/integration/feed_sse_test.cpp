@@ -231,10 +231,10 @@ TEST_F(feed_sse_test, a_resumed_key_watch_replays_only_that_keys_history) {
   EXPECT_EQ(s.order.last_rev(), 4u);
 }
 
-TEST_F(feed_sse_test, a_bad_query_is_400_bad_request) {
+TEST_F(feed_sse_test, a_bad_query_is_400_bad_query) {
   for (const char* target :
        {"/v1/watch?ops=bogus", "/v1/watch?since=abc", "/v1/watch?since=-1", "/v1/watch?frobnicate=1", "/v1/watch/k?since=x"}) {
-    EXPECT_TRUE(is_problem(refused(target), 400, "bad_request")) << target;
+    EXPECT_TRUE(is_problem(refused(target), 400, "bad_query")) << target;
   }
 }
 
@@ -286,7 +286,7 @@ TEST_F(feed_sse_history_test, a_resume_point_older_than_the_history_is_410_compa
   for (const auto& [target, headers] : std::vector<std::pair<std::string, header_list>>{
            {"/v1/watch?since=1", {}}, {"/v1/watch", {{"Last-Event-ID", "1"}}}, {"/v1/watch/k5?since=1", {}}}) {
     const auto res = refused(target, headers);
-    EXPECT_TRUE(is_problem(res, 410, "compacted")) << target;
+    EXPECT_TRUE(is_problem(res, 410, "history_compacted")) << target;
     ASSERT_EQ(res.status, 410) << target << ":\n" << res;
     const json j = res.json();
     ASSERT_TRUE(j.contains("compact_revision") && j["compact_revision"].is_number_unsigned()) << res;
