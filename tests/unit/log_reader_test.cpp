@@ -305,5 +305,61 @@ TEST_F(log_reader_test, a_partially_written_last_frame_is_the_end_of_the_log_not
   }
 }
 
+TEST_F(log_reader_test, records_larger_than_a_read_chunk_are_read_whole) {
+  // The reader reads 1 MiB at a time; a record of several MiB must be read in one piece.
+  auto w = log_writer::open({dir_.path(), fsync_policy::no, 64ull << 20, {}, {}}, 1);
+  ASSERT_TRUE(w) << w.error().message();
+  const std::string big(3 * 1024 * 1024 + 17, 'b');
+  const std::string small = "s";
+  for (std::uint64_t rev = 1; rev <= 6; ++rev) {
+    const auto v = store::make_value(rev % 2 == 0 ? big : small);
+    store::logged_commit c{0, 0, rev, 0, {}};
+    const auto key = key_of(rev);
+    c.ops.push_back({op_kind::put, key, v.get(), 0});
+    ASSERT_TRUE((*w)->append(c));
+  }
+  ASSERT_TRUE((*w)->close());
+
+  for (const std::size_t batch : {std::size_t{1}, std::size_t{2}, unlimited}) {
+    std::vector<std::uint64_t> revs;
+    log_position pos;
+    for (std::uint64_t after = 0; after < 6;) {
+      std::vector<store::replayed_commit> out;
+      auto s = reader_.read_after(after, batch, unlimited, pos, out);
+      ASSERT_TRUE(s) << s.message();
+      ASSERT_FALSE(out.empty()) << "stuck after " << after;
+      for (const auto& c : out) {
+        revs.push_back(c.revision);
+        EXPECT_EQ(c.ops.at(0).val->bytes.size(), c.revision % 2 == 0 ? big.size() : small.size());
+      }
+      after = revs.back();
+    }
+    EXPECT_EQ(revs, range(1, 6)) << "batches of " << batch;
+  }
+}
+
+TEST_F(log_reader_test, a_large_record_cut_short_is_the_end_of_the_log) {
+  auto w = log_writer::open({dir_.path(), fsync_policy::no, 64ull << 20, {}, {}}, 1);
+  ASSERT_TRUE(w) << w.error().message();
+  const auto small = store::make_value("s");
+  const auto big = store::make_value(std::string(2 * 1024 * 1024, 'b'));
+  store::logged_commit c1{0, 0, 1, 0, {}};
+  c1.ops.push_back({op_kind::put, "a", small.get(), 0});
+  store::logged_commit c2{0, 0, 2, 0, {}};
+  c2.ops.push_back({op_kind::put, "b", big.get(), 0});
+  ASSERT_TRUE((*w)->append(c1));
+  ASSERT_TRUE((*w)->append(c2));
+  ASSERT_TRUE((*w)->close());
+  const auto seg = segment_files().front();
+  fs::resize_file(seg, fs::file_size(seg) - 1000 * 1000);  // still more than a chunk of it is there
+
+  std::vector<store::replayed_commit> out;
+  log_position pos;
+  auto s = reader_.read_after(0, unlimited, unlimited, pos, out);
+  ASSERT_TRUE(s) << s.message();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].revision, 1u);
+}
+
 }  // namespace
 }  // namespace livekv::wal
