@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -774,6 +775,27 @@ TEST_F(logged_hub_test, a_log_that_lost_its_first_segments_is_history_compacted_
   const auto held = fetch_all(s.hub, first - 1, 4);
   ASSERT_TRUE(held.outcome) << held.outcome.message();
   EXPECT_EQ(held.revs(), range(first, 15));
+}
+
+TEST_F(logged_hub_test, a_damaged_log_fails_the_fetch_as_internal_not_as_compacted) {
+  auto& s = *live_;
+  for (int i = 1; i <= 10; ++i) {
+    s.put("k", std::to_string(i));
+    written();
+  }
+  const auto first = segment_files().front();
+  {
+    std::fstream f(first, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(fs::file_size(first) / 2);
+    f.seekg(at);
+    const char c = static_cast<char>(f.get());
+    f.seekp(at);
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  const auto f = fetch(s.hub, 0);
+  EXPECT_EQ(f.outcome.code(), errc::internal) << f.outcome.message();
+  // What the ring holds is unaffected.
+  EXPECT_EQ(fetch(s.hub, 7).revs(), range(8, 10));
 }
 
 }  // namespace
