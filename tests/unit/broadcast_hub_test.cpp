@@ -361,9 +361,6 @@ TEST(broadcast_hub, every_armed_subscriber_is_woken_once_per_arming) {
 }
 
 TEST(broadcast_hub, an_armed_subscriber_is_not_woken_while_nothing_is_published) {
-  GTEST_SKIP() << "BUG: broadcast_hub::run() wakes every armed subscriber on every tick, whether or not an "
-                  "event after its position was published (armed_ does not record `after`); idle sessions "
-                  "are woken every --feed-progress tick";
   live_store s;
   s.put("a", "1");
   auto sub = std::make_shared<recording_subscriber>();
@@ -376,8 +373,6 @@ TEST(broadcast_hub, an_armed_subscriber_is_not_woken_while_nothing_is_published)
 }
 
 TEST(broadcast_hub, arm_that_refuses_leaves_no_wake_behind) {
-  GTEST_SKIP() << "BUG: arm() is documented to return false 'without arming', but it queues the subscriber "
-                  "before checking head_, so a spurious wake() follows at the hub's next loop";
   live_store s;
   s.put("a", "1");
   auto sub = std::make_shared<recording_subscriber>();
