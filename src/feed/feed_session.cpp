@@ -69,7 +69,7 @@ void feed_session::begin() {
 }
 
 void feed_session::send_control(std::string_view name, std::string json) {
-  control_.push_back(message{name, 0, nullptr, nullptr, std::move(json)});
+  control_.push_back(message{name, std::nullopt, nullptr, nullptr, std::move(json)});
   pump();
 }
 
@@ -79,7 +79,7 @@ void feed_session::pump() {
   if (overflow_pending_) {
     // The last message of a subscriber cut off: where to resume from.
     overflow_pending_ = false;
-    batch_.push_back(message{"overflow", 0, nullptr, nullptr,
+    batch_.push_back(message{"overflow", std::nullopt, nullptr, nullptr,
                              "{\"op\":\"overflow\",\"last_rev\":" + std::to_string(after_) + "}"});
   } else {
     while (!control_.empty() && batch_.size() < batch_events) {
@@ -97,7 +97,7 @@ void feed_session::pump() {
         hub::event_ptr ev = std::move(reads_.front());
         reads_.pop_front();
         const std::string* text = &ev->json(false, max_value);
-        batch_.push_back(message{hub::event_kind_name(ev->kind), 0, std::move(ev), text, {}});
+        batch_.push_back(message{hub::event_kind_name(ev->kind), std::nullopt, std::move(ev), text, {}});
       }
       if (batch_.size() < batch_events) fill();
       if (ended_ || overflow_pending_) return pump();

@@ -57,9 +57,9 @@ void sse_session::write(const std::vector<message>& batch) {
   for (const auto& m : batch) {
     // An idle bookmark doubles as the heartbeat comment that keeps proxies from timing out.
     if (m.name == "progress") out_ += ": heartbeat\n";
-    if (m.id != 0) {
+    if (m.id) {
       out_ += "id: ";
-      out_ += std::to_string(m.id);
+      out_ += std::to_string(*m.id);
       out_ += '\n';
     }
     out_ += "event: ";

@@ -27,8 +27,9 @@ void ws_session::start(http::request&& req) {
   t.idle_timeout = env().cfg.idle_timeout;
   t.keep_alive_pings = true;  // ping at half the idle timeout; close if nothing comes back
   ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+  ws_.set_option(websocket::stream_base::decorator([&hub = env().hub](websocket::response_type& res) {
     res.set(http::field::server, "livekv/" + std::string(livekv::version));
+    res.set("KV-Revision", std::to_string(hub.head()));
   }));
   ws_.read_message_max(max_client_message);
   ws_.auto_fragment(false);

@@ -37,15 +37,16 @@ void broadcast_hub::stop() {
   if (thread_.joinable()) thread_.join();
   // Long-polls still waiting get their timeout answer now, so their connections can finish.
   std::vector<waiter_fn> rest;
+  std::vector<waiter_fn> changed;  // their key changed; the hub's thread did not get to answer them
   {
     std::lock_guard lock(waiters_mutex_);
     stopped_.store(true, std::memory_order_relaxed);
     for (auto& [key, w] : waiters_) rest.push_back(std::move(w.done));
     waiters_.clear();
-    for (auto& f : fired_) rest.push_back(std::move(f));
-    fired_.clear();
+    changed.swap(fired_);
     waiter_count_.store(0, std::memory_order_relaxed);
   }
+  for (auto& f : changed) f(true);
   for (auto& f : rest) f(false);
 }
 
@@ -96,13 +97,14 @@ void broadcast_hub::run() {
       thread_cv_.wait_until(lock, next_tick, [&] { return stopping_ || pending_.load(std::memory_order_acquire); });
       if (stopping_) return;
     }
-    pending_.store(false, std::memory_order_release);
-    {
-      std::lock_guard lock(armed_mutex_);
-      to_wake.swap(armed_);
-      armed_count_.fetch_sub(to_wake.size(), std::memory_order_seq_cst);
-    }
-    {
+    // Only a commit (signal()) wakes armed subscribers: a tick with nothing published leaves them
+    // asleep, so an idle server with many subscribers costs nothing between bookmarks.
+    if (pending_.exchange(false, std::memory_order_acq_rel)) {
+      {
+        std::lock_guard lock(armed_mutex_);
+        to_wake.swap(armed_);
+        armed_count_.fetch_sub(to_wake.size(), std::memory_order_seq_cst);
+      }
       std::lock_guard lock(waiters_mutex_);
       to_fire.swap(fired_);
     }

@@ -42,7 +42,9 @@ class feed_metrics_test : public server_test {
     EXPECT_TRUE(s->send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
     const auto head = s->read_until("event: progress\ndata: ");
     EXPECT_TRUE(head.has_value());
-    if (head) EXPECT_NE(head->find("text/event-stream"), std::string::npos) << *head;
+    if (head) {
+      EXPECT_NE(head->find("text/event-stream"), std::string::npos) << *head;
+    }
     return s;
   }
 };

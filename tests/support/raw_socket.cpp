@@ -147,6 +147,15 @@ std::optional<std::string> raw_socket::read_until(std::string_view delimiter, st
   }
 }
 
+std::optional<std::string> raw_socket::read_exactly(std::size_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = clock::now() + timeout;
+  while (buffer_.size() < n)
+    if (read_some(deadline) != read_outcome::data) return std::nullopt;
+  std::string out = buffer_.substr(0, n);
+  buffer_.erase(0, n);
+  return out;
+}
+
 raw_socket::close_result raw_socket::read_until_close(std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
   close_result r;

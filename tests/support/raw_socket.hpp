@@ -43,6 +43,10 @@ class raw_socket {
   std::optional<std::string> read_until(std::string_view delimiter,
                                         std::chrono::milliseconds timeout = default_raw_timeout);
 
+  // Reads exactly `n` bytes (after any already buffered); nullopt when the connection ends or the
+  // deadline passes first.
+  std::optional<std::string> read_exactly(std::size_t n, std::chrono::milliseconds timeout = default_raw_timeout);
+
   struct close_result {
     bool closed = false;  // the server closed (FIN or RST) before the deadline
     bool reset = false;   // ... with a reset

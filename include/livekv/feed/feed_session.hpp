@@ -14,6 +14,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,7 @@ struct subscription {
 // batches).
 struct message {
   std::string_view name;      // the event name ("put", "progress", ...)
-  std::uint64_t id = 0;       // the revision it stands for; 0 = none (reads, pong, overflow)
+  std::optional<std::uint64_t> id;  // the revision it stands for (events, progress); none for reads, pong, overflow
   hub::event_ptr ev;          // keeps `shared` alive
   const std::string* shared = nullptr;
   std::string own;

@@ -94,8 +94,9 @@ class broadcast_hub final : public store::commit_observer {
   // Footprint of the held events after `after` (a live subscriber's backlog).
   std::uint64_t backlog_bytes(std::uint64_t after) const;
 
-  // Asks for one wake() once an event after `after` is published. Returns false, without arming,
-  // when one already is (fetch again instead).
+  // Asks for one wake() once an event after `after` is published. Returns false when one already
+  // is: fetch again instead (the registration stays, so one spurious wake may follow; subscribers
+  // treat a wake as "fetch, and arm again if there is nothing").
   bool arm(std::weak_ptr<subscriber> s, std::uint64_t after);
 
   // --- long-poll ---

@@ -30,7 +30,7 @@ class log_reader {
   // Appends to `out` the commits with revision > after_rev, oldest first, at most `max_commits`
   // and stopping once `max_bytes` of payload were read; updates `pos`. Stops early (without error)
   // at the end of what is written so far. Thread-safe for distinct `pos`.
-  // Errors: errc::not_found when the segment holding after_rev + 1 is gone (compacted by a
+  // Errors: errc::history_compacted when the segment holding after_rev + 1 is gone (compacted by a
   // snapshot); errc::internal when a record is damaged.
   status read_after(std::uint64_t after_rev, std::size_t max_commits, std::size_t max_bytes, log_position& pos,
                     std::vector<store::replayed_commit>& out) const;
