@@ -446,6 +446,7 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
 
   void fail(std::string why) {
     failure_ = std::move(why);
+    beast::get_lowest_layer(ws_).close();  // do not hold a server connection for nothing
     settle(sub_state::failed);
   }
 
@@ -702,12 +703,12 @@ int main(int argc, char** argv) {
   const std::int64_t t_subscribe = now_ns();
   for (std::size_t i = 0; i < std::min(opts.connect_parallel, subs.size()); ++i) launch_next();
   const std::int64_t subscribe_deadline = t_subscribe + static_cast<std::int64_t>(60e9 + 20e6 * static_cast<double>(subs.size()));
-  std::size_t reported = 0;
+  std::int64_t last_report = t_subscribe;
   while (settled.load() < subs.size() && now_ns() < subscribe_deadline) {
     sleep_ms(20);
-    if (settled.load() / 1000 > reported / 1000) {
-      reported = settled.load();
-      std::fprintf(stderr, "\r%zu/%zu subscribers settled", reported, subs.size());
+    if (now_ns() - last_report > 2'000'000'000) {
+      last_report = now_ns();
+      std::fprintf(stderr, "%zu/%zu subscribers settled\n", settled.load(), subs.size());
     }
   }
   const double subscribe_s = seconds_between(t_subscribe, now_ns());
@@ -726,7 +727,7 @@ int main(int argc, char** argv) {
     base = std::max(base, s->live_rev());
   }
   if (!subs.empty())
-    std::fprintf(stderr, "\r%zu subscribers live, %zu failed, in %.1f s%s%s\n", live, failed, subscribe_s,
+    std::fprintf(stderr, "%zu subscribers live, %zu failed, in %.1f s%s%s\n", live, failed, subscribe_s,
                  first_failure.empty() ? "" : "; first failure: ", first_failure.c_str());
   if (mixed_base) std::fprintf(stderr, "note: subscribers went live at different revisions (someone else writes?)\n");
 
