@@ -308,6 +308,20 @@ class ack_table {
   std::unique_ptr<std::atomic<std::atomic<std::int64_t>*>[]> chunks_;
 };
 
+// When the first subscription was lost, and how many writes had been acknowledged by then. The
+// server never slows writers down for its subscribers: when the writers outrun the fan-out, queues
+// fill and subscribers are dropped, and from then on writes/s no longer measures a fan-out.
+struct drop_watch {
+  std::atomic<std::uint64_t> acked{0};
+  std::atomic<std::int64_t> first_drop_ns{0};
+  std::atomic<std::uint64_t> acked_at_first_drop{0};
+
+  void note_drop(std::int64_t t) {
+    std::int64_t none = 0;
+    if (first_drop_ns.compare_exchange_strong(none, t)) acked_at_first_drop.store(acked.load());
+  }
+};
+
 // The text after `"name":` (whitespace skipped), or empty. Event members are few and short, so a
 // search beats a JSON parser by a wide margin on the client's CPU budget.
 std::string_view member(std::string_view msg, std::string_view quoted_name) {
@@ -340,8 +354,9 @@ enum class sub_state : int { idle, connecting, live, failed, overflowed, closed 
 // reads while the io threads run are atomic.
 class subscriber : public std::enable_shared_from_this<subscriber> {
  public:
-  subscriber(asio::io_context& ioc, const options& opts, const ack_table& acks, std::function<void()> on_settled)
-      : ws_(ioc), opts_(opts), acks_(acks), on_settled_(std::move(on_settled)) {}
+  subscriber(asio::io_context& ioc, const options& opts, const ack_table& acks, drop_watch& drops,
+             std::function<void()> on_settled)
+      : ws_(ioc), opts_(opts), acks_(acks), drops_(drops), on_settled_(std::move(on_settled)) {}
 
   void start(const tcp::endpoint& ep) {
     ep_ = ep;
@@ -412,6 +427,7 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
     }
     if (op == "overflow") {
       overflow_last_rev_ = int_member(msg, "\"last_rev\"");
+      drops_.note_drop(t);
       state_.store(sub_state::overflowed, std::memory_order_release);
       return;
     }
@@ -433,6 +449,7 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
 
   void on_end(beast::error_code ec) {
     if (state() == sub_state::connecting) return fail("read before live: " + ec.message());
+    drops_.note_drop(now_ns());
     if (ec == websocket::error::closed) {
       const auto& r = ws_.reason();
       failure_ = "closed by server: " + std::to_string(r.code) + " " + std::string(r.reason.data(), r.reason.size());
@@ -459,6 +476,7 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
   beast::flat_buffer buffer_;
   const options& opts_;
   const ack_table& acks_;
+  drop_watch& drops_;
   std::function<void()> on_settled_;  // called once, when live or failed
   tcp::endpoint ep_;
   int attempts_ = 0;
@@ -476,8 +494,9 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
 // One keep-alive HTTP connection PUTting fanout/<index>/<n>, one request in flight.
 class writer : public std::enable_shared_from_this<writer> {
  public:
-  writer(asio::io_context& ioc, const options& opts, ack_table& acks, std::size_t index, bool record_acks)
-      : stream_(ioc), timer_(ioc), opts_(opts), acks_(acks), record_acks_(record_acks),
+  writer(asio::io_context& ioc, const options& opts, ack_table& acks, drop_watch& drops, std::size_t index,
+         bool record_acks)
+      : stream_(ioc), timer_(ioc), opts_(opts), acks_(acks), drops_(drops), record_acks_(record_acks),
         prefix_("/v1/kv/fanout/" + std::to_string(index) + "/") {
     req_.method(bhttp::verb::put);
     req_.version(11);
@@ -543,6 +562,7 @@ class writer : public std::enable_shared_from_this<writer> {
     const std::int64_t rev = int_member(res_.body(), "\"revision\"");
     if ((code == 200 || code == 201) && rev > 0) {
       ++acked_;
+      drops_.acked.fetch_add(1, std::memory_order_relaxed);
       max_rev_ = std::max(max_rev_, rev);
       if (record_acks_) acks_.set(rev, t);
     } else {
@@ -564,6 +584,7 @@ class writer : public std::enable_shared_from_this<writer> {
   bhttp::response<bhttp::string_body> res_;
   const options& opts_;
   ack_table& acks_;
+  drop_watch& drops_;
   const bool record_acks_;
   const std::string prefix_;
   const std::atomic<bool>* stopping_ = nullptr;
@@ -687,6 +708,7 @@ int main(int argc, char** argv) {
 
   // Subscribe: at most connect_parallel handshakes in flight; each one that settles starts the next.
   ack_table acks;
+  drop_watch drops;
   std::vector<std::shared_ptr<subscriber>> subs;
   std::atomic<std::size_t> next_sub{0};
   std::atomic<std::size_t> settled{0};
@@ -696,7 +718,7 @@ int main(int argc, char** argv) {
   };
   subs.reserve(opts.subscribers);
   for (std::size_t i = 0; i < opts.subscribers; ++i)
-    subs.push_back(std::make_shared<subscriber>(ioc, opts, acks, [&] {
+    subs.push_back(std::make_shared<subscriber>(ioc, opts, acks, drops, [&] {
       settled.fetch_add(1);
       launch_next();
     }));
@@ -741,7 +763,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> stopping{false};
   std::vector<std::shared_ptr<writer>> writers;
   for (std::size_t i = 0; i < opts.writers; ++i)
-    writers.push_back(std::make_shared<writer>(ioc, opts, acks, i, live > 0));
+    writers.push_back(std::make_shared<writer>(ioc, opts, acks, drops, i, live > 0));
   const double server_cpu0 = server_pid.empty() ? -1 : cpu_seconds(server_pid);
   const double client_cpu0 = self_cpu_seconds();
   const std::int64_t t_start = now_ns();
@@ -858,6 +880,12 @@ int main(int argc, char** argv) {
   out["subscribers_overflowed"] = overflowed;
   out["subscribers_closed"] = closed;
   out["subscribers_incomplete"] = incomplete;
+  // Writes/s until the first subscriber was dropped: the rate the fan-out really carried.
+  const std::int64_t first_drop = drops.first_drop_ns.load();
+  out["first_drop_after_s"] = first_drop ? round_to(seconds_between(t_start, first_drop), 3) : -1.0;
+  out["writes_per_s_before_first_drop"] =
+      first_drop > t_start ? round_to(static_cast<double>(drops.acked_at_first_drop.load()) / seconds_between(t_start, first_drop), 1)
+                           : out["writes_per_s"].get<double>();
   out["drain_seconds"] = round_to(drain_s, 3);
   out["progress_events"] = all.progress_events;
   out["server_rss_kib_before"] = rss_before;
@@ -888,6 +916,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "subscribers: %zu overflowed, %zu closed, %zu incomplete after %.1f s of drain; %llu gaps%s%s\n",
                  overflowed, closed, incomplete, drain_s, static_cast<unsigned long long>(gaps),
                  first_close.empty() ? "" : "; first close: ", first_close.c_str());
+    if (first_drop)
+      std::fprintf(stderr, "first subscriber dropped %.3f s into the run, after %llu writes (%.0f writes/s until then)\n",
+                   seconds_between(t_start, first_drop), static_cast<unsigned long long>(drops.acked_at_first_drop.load()),
+                   out["writes_per_s_before_first_drop"].get<double>());
     if (rss_before >= 0)
       std::fprintf(stderr, "server RSS %ld -> %ld KiB: %.0f bytes per idle subscriber\n", rss_before, rss_after,
                    static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(std::max<std::size_t>(live, 1)));
