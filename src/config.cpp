@@ -103,6 +103,52 @@ const std::vector<flag_spec>& flags() {
          c.max_batch_bytes = *n;
          return true;
        }},
+      {"feed-history", "N",
+       "Write events kept in memory so that feed subscribers can resume (since=R, Last-Event-ID) "
+       "without a gap (default 65536). Older revisions are read back from the log on disk while "
+       "its segments last; a resume older than both gets 410.",
+       [](config& c, const std::string& v) { return parse_uint(v, c.feed_history, 1u << 26) && c.feed_history > 0; }},
+      {"feed-history-bytes", "SIZE", "Memory bound of that history (default 64MiB; the newest event always stays).",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n == 0) return false;
+         c.feed_history_bytes = *n;
+         return true;
+       }},
+      {"feed-max-value-bytes", "SIZE",
+       "Values up to this size travel inside feed events (default 1KiB); larger ones are announced "
+       "by their size and \"truncated\": true, so one big write does not flood every subscriber.",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n > std::size_t{32} << 20) return false;
+         c.feed_max_value_bytes = *n;
+         return true;
+       }},
+      {"feed-queue-messages", "N",
+       "How far (in events) a live subscriber may fall behind the newest write before it is sent "
+       "an overflow event and disconnected (default 10000); it resumes from the revision it got. "
+       "Writers and other subscribers never wait for a slow one.",
+       [](config& c, const std::string& v) {
+         return parse_uint(v, c.feed_queue_messages, 1u << 26) && c.feed_queue_messages > 0;
+       }},
+      {"feed-queue-bytes", "SIZE", "The same bound in bytes of pending events (default 16MiB).",
+       [](config& c, const std::string& v) {
+         auto n = parse_size(v);
+         if (!n || *n < 1024) return false;
+         c.feed_queue_bytes = *n;
+         return true;
+       }},
+      {"feed-max-subscribers", "N", "Most feed subscribers at once (default 50000); more get 503.",
+       [](config& c, const std::string& v) { return parse_uint(v, c.feed_max_subscribers, 1u << 24); }},
+      {"feed-progress", "DURATION",
+       "How often an idle subscription gets a progress bookmark with the current revision "
+       "(default 10s), so its resume point stays fresh and dead connections show.",
+       [](config& c, const std::string& v) {
+         auto d = parse_duration(v);
+         if (!d || d->count() < 50) return false;
+         c.feed_progress = *d;
+         return true;
+       }},
       {"log-level", "LEVEL", "trace, debug, info, warn, error or off.",
        [](config& c, const std::string& v) {
          static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};

@@ -33,16 +33,22 @@ server::server(config cfg)
                                                               cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair,
                                                               [this](double s) { metrics_->on_fsync(s); },
                                                               [this](double s) { metrics_->on_snapshot(s); }})),
-      kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}),
+      log_reader_(cfg_.in_memory ? nullptr : std::make_unique<wal::log_reader>(cfg_.data_dir)),
+      hub_(hub::hub_options{cfg_.feed_history, cfg_.feed_history_bytes, cfg_.feed_max_value_bytes,
+                            cfg_.feed_max_subscribers, std::chrono::milliseconds(100)},
+           log_reader_.get()),
+      kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
-      admin_(cfg_, store_, state_, disk_.get()),
+      admin_(cfg_, store_, state_, disk_.get(), &hub_),
       metrics_handler_(registry_),
+      watch_(feed::feed_env{hub_, state_, connections_, cfg_}),
       signals_(std::in_place, *ioc_, SIGINT, SIGTERM),
       drain_timer_(std::in_place, *ioc_) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
   metrics_handler_.register_routes(routes_);
+  watch_.register_routes(routes_);
 }
 
 server::~server() {
@@ -56,7 +62,7 @@ status server::open() {
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
   access_log_ = std::move(*log);
-  auto sm = server_metrics::make(registry_, store_, state_, disk_.get());
+  auto sm = server_metrics::make(registry_, store_, state_, disk_.get(), &hub_);
   if (!sm) return sm.error();
   metrics_ = std::move(*sm);
   if (cfg_.metrics) store_.add_observer(metrics_.get());
@@ -123,6 +129,9 @@ status server::run() {
     spdlog::info("recovered revision {} ({} keys from snapshot {}, {} log records) in {:.3f}s", rep->revision,
                  rep->snapshot_entries, rep->snapshot_revision, rep->records_replayed, rep->seconds);
   }
+  // The feed starts at the recovered revision, before anything (the sweeper included) can commit.
+  store_.add_observer(&hub_);
+  store_.checkpoint([this](std::uint64_t revision) { hub_.start(revision); });
   store::expiry_sweeper::options sweep;
   sweep.on_expired = [this](std::int64_t lag_ms) { metrics_->on_expired(lag_ms); };
   sweeper_.emplace(store_, sweep);
@@ -132,6 +141,7 @@ status server::run() {
   std::fflush(stdout);
 
   join();
+  hub_.stop();
   sweeper_.reset();
   status outcome = status::success();
   if (disk_) {
@@ -152,6 +162,8 @@ void server::begin_drain() {
   signals_->cancel();
   listener_->stop();
   connections_.drain_all();
+  // Long-polls still waiting answer 304 now, so their connections can close.
+  hub_.stop();
   drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
   check_drained();
 }

@@ -6,7 +6,8 @@
 namespace livekv {
 
 result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& reg, const store::kv_store& store,
-                                                             const server_state& state, const wal::storage* disk) {
+                                                             const server_state& state, const wal::storage* disk,
+                                                             const hub::broadcast_hub* hub) {
   std::unique_ptr<server_metrics> m(new server_metrics());
   status s = metrics::register_process_metrics(reg);
   const auto gauge = [&](const char* name, const char* help, metrics::value_callback cb) {
@@ -29,6 +30,37 @@ result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& 
              [&state] { return static_cast<double>(state.connections_total.load()); });
   gauge("livekv_ready", "1 when the server serves its API (recovery done, not draining).",
         [&state] { return state.ready.load() && !state.draining.load() ? 1.0 : 0.0; });
+  if (hub) {
+    // Each reads one field; stats() is a few atomics and two short locks, cheap at scrape rates.
+    using fs = hub::hub_stats;
+    const auto feed = [&](bool is_counter, const char* name, const char* help, std::uint64_t fs::*field) {
+      auto cb = [hub, field] { return static_cast<double>(hub->stats().*field); };
+      if (is_counter) counter_cb(name, help, cb);
+      else gauge(name, help, cb);
+    };
+    const auto feed_size = [&](const char* name, const char* help, std::size_t fs::*field) {
+      gauge(name, help, [hub, field] { return static_cast<double>(hub->stats().*field); });
+    };
+    feed_size("livekv_feed_subscribers", "Live feed subscribers (WebSocket /wal and SSE watches).", &fs::subscribers);
+    feed_size("livekv_feed_read_subscribers", "Feed subscribers that asked for read events.", &fs::read_subscribers);
+    feed_size("livekv_feed_long_polls", "GET ?wait= requests waiting for their key to change.", &fs::key_waiters);
+    feed_size("livekv_feed_history_events", "Write events held in memory for resumes.", &fs::history_events);
+    feed_size("livekv_feed_history_bytes", "Approximate memory those events hold.", &fs::history_bytes);
+    feed(true, "livekv_feed_events_published_total", "Write events published to the feed (one per write commit).",
+         &fs::events_published);
+    feed(true, "livekv_feed_read_events_published_total", "Read events published (only while someone listens).",
+         &fs::reads_published);
+    feed(true, "livekv_feed_messages_sent_total", "Messages written to feed subscribers, all kinds.",
+         &fs::messages_sent);
+    feed(true, "livekv_feed_events_dropped_total",
+         "Events a subscriber had not received when it was cut off (it resumes from its last revision).",
+         &fs::events_dropped);
+    feed(true, "livekv_feed_lag_disconnects_total",
+         "Subscribers cut off for falling behind (--feed-queue-messages / --feed-queue-bytes).", &fs::disconnected_lag);
+    feed(true, "livekv_feed_compacted_disconnects_total",
+         "Subscribers cut off because the history they were replaying was deleted under them.",
+         &fs::disconnected_compacted);
+  }
   if (!s) return s;
 
   auto writes = reg.add_counter("livekv_writes_total", "Operations applied by write commits, by kind.", {"op"});

@@ -31,6 +31,14 @@ struct config {
   std::string access_log = "off";  // off | stderr | stdout | a file path
   std::string log_format = "text";  // text | json
   bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
+  // The live feed (/wal, /v1/watch).
+  std::size_t feed_history = 65'536;               // recent write events kept in memory for resumes
+  std::size_t feed_history_bytes = 64 * 1024 * 1024;
+  std::size_t feed_max_value_bytes = 1024;         // larger values are announced by size only
+  std::size_t feed_queue_messages = 10'000;        // a subscriber's backlog before it is cut off
+  std::size_t feed_queue_bytes = 16 * 1024 * 1024;
+  std::size_t feed_max_subscribers = 50'000;
+  std::chrono::milliseconds feed_progress{10'000};  // bookmark interval on an idle subscription
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};

@@ -13,6 +13,9 @@
 #include "livekv/metrics/registry.hpp"
 #include "livekv/server_metrics.hpp"
 #include "livekv/handlers/txn_handlers.hpp"
+#include "livekv/handlers/watch_handlers.hpp"
+#include "livekv/hub/broadcast_hub.hpp"
+#include "livekv/wal/log_reader.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/http_session.hpp"
@@ -60,6 +63,8 @@ class server {
   metrics::registry registry_;
   std::unique_ptr<server_metrics> metrics_;
   std::unique_ptr<wal::storage> disk_;              // null with --in-memory
+  std::unique_ptr<wal::log_reader> log_reader_;     // the feed's history on disk; null with --in-memory
+  hub::broadcast_hub hub_;                          // started after recovery, stopped at drain
   std::optional<store::expiry_sweeper> sweeper_;    // started after recovery; stops before disk_ closes
   http::router routes_;
   handlers::kv_handlers kv_;
@@ -68,6 +73,7 @@ class server {
   handlers::metrics_handler metrics_handler_;
   std::unique_ptr<http::http_metrics> http_metrics_;
   net::connection_registry connections_;
+  handlers::watch_handlers watch_;  // after connections_, which its sessions register with
   std::shared_ptr<spdlog::logger> access_log_;
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "livekv/metrics/registry.hpp"
+#include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/commit_observer.hpp"
@@ -19,9 +20,10 @@ namespace livekv {
 // happen. Every reference must outlive the registry's scrapes. Thread-safe.
 class server_metrics final : public store::commit_observer {
  public:
-  // `disk` is null with --in-memory (no log metrics are registered then).
+  // `disk` is null with --in-memory (no log metrics are registered then); `hub` null: no feed.
   static result<std::unique_ptr<server_metrics>> make(metrics::registry& reg, const store::kv_store& store,
-                                                      const server_state& state, const wal::storage* disk);
+                                                      const server_state& state, const wal::storage* disk,
+                                                      const hub::broadcast_hub* hub = nullptr);
 
   void on_commit(const store::commit_request& req, const store::commit_outcome& out) noexcept override;
   void on_expired(std::int64_t lag_ms) noexcept;

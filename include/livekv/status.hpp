@@ -30,6 +30,8 @@ enum class errc {
   condition_failed,     // a batch condition did not hold
   too_many_ops,         // batch over the op limit
   history_compacted,    // a resume point older than what the server holds
+  upgrade_required,     // a WebSocket route asked without the upgrade headers
+  too_many_subscribers, // --feed-max-subscribers reached
   draining,             // shutting down: no new work
   not_ready,            // still starting (recovery)
   read_only,            // the log failed; writes refused until restart

@@ -107,9 +107,32 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"metrics", cfg_.metrics},
         {"header_timeout_ms", cfg_.header_timeout.count()},
         {"idle_timeout_ms", cfg_.idle_timeout.count()},
-        {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()}}},
+        {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()},
+        {"feed_history", cfg_.feed_history},
+        {"feed_history_bytes", cfg_.feed_history_bytes},
+        {"feed_max_value_bytes", cfg_.feed_max_value_bytes},
+        {"feed_queue_messages", cfg_.feed_queue_messages},
+        {"feed_queue_bytes", cfg_.feed_queue_bytes},
+        {"feed_max_subscribers", cfg_.feed_max_subscribers},
+        {"feed_progress_ms", cfg_.feed_progress.count()}}},
   };
   body["storage"] = disk_ ? storage_json(*disk_) : json(nullptr);
+  if (hub_) {
+    const auto f = hub_->stats();
+    body["feed"] = {{"subscribers", f.subscribers},
+                    {"read_subscribers", f.read_subscribers},
+                    {"long_polls", f.key_waiters},
+                    {"head_revision", f.head},
+                    {"compact_revision", hub_->compact_revision()},
+                    {"history_events", f.history_events},
+                    {"history_bytes", f.history_bytes},
+                    {"events_published", f.events_published},
+                    {"read_events_published", f.reads_published},
+                    {"messages_sent", f.messages_sent},
+                    {"events_dropped", f.events_dropped},
+                    {"disconnected_lag", f.disconnected_lag},
+                    {"disconnected_compacted", f.disconnected_compacted}};
+  }
   return http::make_json(http::status::ok, body, ctx.req.version());
 }
 

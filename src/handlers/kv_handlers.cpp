@@ -16,6 +16,8 @@ namespace {
 using json = nlohmann::ordered_json;
 constexpr std::size_t max_list_limit = 1000;
 constexpr std::size_t max_content_type_bytes = 255;
+constexpr std::int64_t default_wait_seconds = 30;
+constexpr std::size_t max_wait_seconds = 300;
 
 void set_entry_headers(http::response& res, const store::entry& e, std::int64_t now_ms) {
   res.set(http::field::etag, etag_for(e.mod_revision));
@@ -78,13 +80,49 @@ http::response kv_handlers::get(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
   auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
-  if (auto params = params_for(ctx, {}); !params) return http::make_problem(params.error(), v);
-
+  auto params = params_for(ctx, {"wait", "timeout"});
+  if (!params) return http::make_problem(params.error(), v);
+  std::optional<std::uint64_t> wait;
+  std::int64_t timeout_s = default_wait_seconds;
+  for (const auto& [name, value] : *params) {
+    const auto n = parse_count(value);
+    if (name == "wait") {
+      if (!n) return http::make_problem(errc::bad_query, "wait must be a revision (a non-negative integer)", v);
+      wait = *n;
+    } else if (name == "timeout") {
+      if (!n || *n == 0 || *n > max_wait_seconds)
+        return http::make_problem(errc::bad_query, "timeout must be a number of seconds from 1 to 300", v);
+      timeout_s = static_cast<std::int64_t>(*n);
+    }
+  }
+  if (!wait || !hub_) {
+    auto res = read(*key, ctx.req);
+    announce_read(hub::event_kind::get, *key, ctx, res.result() != http::status::not_found, 0);
+    return res;
+  }
+  // Long-poll: answer at once if the key changed after `wait`, else when it does, else 304 at the
+  // timeout. The hub decides "changed" from its history, so a delete counts too.
   const auto e = store_.get(*key);
-  if (!e) return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
+  if (e && e->mod_revision > *wait) return read(*key, ctx.req);
+  ctx.defer = [this, key = std::move(*key), req = ctx.req, after = *wait,
+               deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s)](
+                  http::request_context::resume_fn resume) mutable {
+    auto answer = [this, key, req = std::move(req), resume = std::move(resume)](bool changed) {
+      if (changed) return resume(read(key, req));
+      resume(http::response{http::status::not_modified, req.version()});
+    };
+    hub_->wait_for_key(std::move(key), after, deadline, std::move(answer));
+  };
+  return http::response{http::status::not_modified, v};
+}
+
+http::response kv_handlers::read(const std::string& key, const http::request& req) const {
+  const unsigned v = req.version();
+  const auto e = store_.get(key);
+  if (!e) return http::make_problem(errc::key_not_found, "no key '" + key + "'", v);
   const std::int64_t now = e->expires_at_ms != 0 ? store_.time_source().now_ms() : 0;
 
-  if (auto inm = ctx.req.find(http::field::if_none_match); inm != ctx.req.end()) {
+  if (auto inm = req.find(http::field::if_none_match); inm != req.end()) {
     if (etag_list_matches(inm->value(), etag_for(e->mod_revision))) {
       http::response res{http::status::not_modified, v};
       set_entry_headers(res, *e, now);
@@ -101,6 +139,20 @@ http::response kv_handlers::get(http::request_context& ctx) {
   set_entry_headers(res, *e, now);
   res.body().shared = e->val;
   return res;
+}
+
+void kv_handlers::announce_read(hub::event_kind kind, std::string subject, const http::request_context& ctx,
+                                bool found, std::size_t count) const {
+  // One atomic load when nobody listens for reads: the common case pays nothing more.
+  if (!hub_ || !hub_->wants_reads()) return;
+  auto ev = std::make_shared<hub::event>();
+  ev->kind = kind;
+  ev->ts_ms = store_.time_source().now_ms();
+  ev->subject = std::move(subject);
+  ev->client = std::string(ctx.client);
+  ev->found = found;
+  ev->count = count;
+  hub_->publish_read(ev);
 }
 
 http::response kv_handlers::put(http::request_context& ctx) {
@@ -205,6 +257,7 @@ http::response kv_handlers::list(http::request_context& ctx) {
   json body = {{"items", std::move(items)}};
   body["next"] = page.next ? json(*page.next) : json(nullptr);
   body["revision"] = page.revision;
+  announce_read(hub::event_kind::list, q.prefix, ctx, true, page.items.size());
   return http::make_json(http::status::ok, body, v);
 }
 

@@ -68,6 +68,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
 
   // "expected" and "new" must be present: null is meaningful (absent / delete), missing is a typo.
   store::commit_request req;
+  req.origin = store::commit_request::kind::cas;
   for (const char* name : {"expected", "new"}) {
     const bool is_null = body->contains(name) && (*body)[name].is_null();
     if (is_null && body->contains(std::string(name) + "_base64"))
@@ -131,6 +132,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
   }
 
   store::commit_request req;
+  req.origin = store::commit_request::kind::batch;
   for (std::size_t i = 0; i < conds.size(); ++i) {
     const std::string where = "if[" + std::to_string(i) + "]";
     const json& c = conds[i];

@@ -27,6 +27,8 @@ const problem_kind& problem_for(errc code) noexcept {
       {s::conflict, "condition_failed", "Batch condition failed"},
       {s::payload_too_large, "too_many_ops", "Batch too large"},
       {s::gone, "history_compacted", "Revision no longer held"},
+      {s::upgrade_required, "upgrade_required", "WebSocket upgrade required"},
+      {s::service_unavailable, "too_many_subscribers", "Too many feed subscribers"},
       {s::service_unavailable, "draining", "Server is shutting down"},
       {s::service_unavailable, "not_ready", "Server is starting"},
       {s::service_unavailable, "read_only", "Server is read-only"},

@@ -178,9 +178,23 @@ void http_session::serve() {
   if (!env_.state.ready.load(std::memory_order_acquire) && target.path.starts_with("/v1/"))
     return send(http::make_problem(errc::not_ready, "the server is recovering its data; retry shortly", req.version()),
                 req.keep_alive());
-  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}};
+  const auto given_id = req["X-Request-Id"];
+  request_id_ = http::is_sane_request_id(given_id) ? std::string(given_id) : http::make_request_id();
+  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_};
   try {
     http::response res = (*match_.target)(ctx);
+    if (ctx.take_over) {
+      // The connection becomes a stream owned by someone else; account for the request here.
+      req_method_ = req.method();
+      if (env_.access_log) req_target_ = std::string(req.target());
+      res_.emplace(std::move(res));
+      log_access(0);
+      res_.reset();
+      auto take_over = std::move(ctx.take_over);
+      http::request taken = parser_->release();
+      parser_.reset();
+      return take_over(std::move(stream_), std::move(buffer_), std::move(taken));
+    }
     if (ctx.defer) {
       // The answer waits (e.g. for fsync); the strand stays free for nothing else on this
       // connection, so later pipelined requests wait too and answers keep their order.
@@ -217,8 +231,9 @@ void http_session::send(http::response&& res, bool keep_alive) {
   const bool is_head = have_head && parser_->get().method() == bhttp::verb::head;
   req_method_ = have_head ? parser_->get().method() : bhttp::verb::unknown;
   if (env_.access_log) req_target_ = have_head ? std::string(parser_->get().target()) : std::string("-");
-  // The client's id when it is sane (it then ties our log to theirs), else one of ours.
-  if (have_head) {
+  // The client's id when it is sane (it then ties our log to theirs), else one of ours. serve()
+  // has chosen it already for requests that reached a handler.
+  if (request_id_.empty() && have_head) {
     const auto given = parser_->get()["X-Request-Id"];
     if (http::is_sane_request_id(given)) request_id_ = std::string(given);
   }

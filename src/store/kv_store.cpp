@@ -87,6 +87,7 @@ void kv_store::expire_if_dead_locked(std::string_view key, std::int64_t now_ms) 
 
 result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::int64_t now_ms) {
   commit_outcome out;
+  out.time_ms = now_ms;
   const bool is_expiry = req.ops.size() == 1 && req.ops[0].what == operation::kind::expire;
   if (!is_expiry) {
     for (const auto& c : req.conditions) expire_if_dead_locked(c.key, now_ms);
@@ -113,6 +114,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
     logged_commit lc;
     lc.revision = rev;
     lc.time_ms = now_ms;
+    lc.origin = req.origin;
     lc.ops.reserve(req.ops.size());
     for (const auto& op : req.ops) {
       if (op.what == operation::kind::get) continue;

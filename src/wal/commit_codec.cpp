@@ -5,7 +5,9 @@
 namespace livekv::wal {
 namespace {
 
+// Format 1 (session 1) had no origin byte; it is still read, as origin "write".
 constexpr std::uint8_t format_v1 = 1;
+constexpr std::uint8_t format_v2 = 2;
 
 std::uint8_t kind_code(store::operation::kind k) {
   switch (k) {
@@ -20,11 +22,12 @@ std::uint8_t kind_code(store::operation::kind k) {
 }  // namespace
 
 void encode_commit(std::string& out, const store::logged_commit& c) {
-  out.push_back(static_cast<char>(format_v1));
+  out.push_back(static_cast<char>(format_v2));
   util::put_fixed<std::uint64_t>(out, c.term);
   util::put_fixed<std::uint64_t>(out, c.index);
   util::put_fixed<std::uint64_t>(out, c.revision);
   util::put_fixed<std::uint64_t>(out, static_cast<std::uint64_t>(c.time_ms));
+  out.push_back(static_cast<char>(c.origin));
   util::put_fixed<std::uint32_t>(out, static_cast<std::uint32_t>(c.ops.size()));
   for (const auto& op : c.ops) {
     out.push_back(static_cast<char>(kind_code(op.what)));
@@ -41,12 +44,17 @@ result<store::replayed_commit> decode_commit(std::string_view payload) {
   const auto bad = [](const char* what) { return status(errc::internal, std::string("malformed commit record: ") + what); };
   util::byte_reader r(payload);
   const auto format = r.fixed<std::uint8_t>();
-  if (!format || *format != format_v1) return bad("unknown format version");
+  if (!format || (*format != format_v1 && *format != format_v2)) return bad("unknown format version");
   store::replayed_commit c;
   const auto term = r.fixed<std::uint64_t>();
   const auto index = r.fixed<std::uint64_t>();
   const auto rev = r.fixed<std::uint64_t>();
   const auto time = r.fixed<std::uint64_t>();
+  if (*format == format_v2) {
+    const auto origin = r.fixed<std::uint8_t>();
+    if (!origin || *origin > static_cast<std::uint8_t>(store::commit_request::kind::batch)) return bad("bad origin");
+    c.origin = static_cast<store::commit_request::kind>(*origin);
+  }
   const auto count = r.fixed<std::uint32_t>();
   if (!term || !index || !rev || !time || !count) return bad("truncated header");
   c.term = *term;

@@ -114,6 +114,22 @@ example "a deleted key is gone" 404 '"code":"key_not_found"' "$base/v1/kv/greeti
 has_header "errors are problem+json" '^Content-Type: application/problem\+json'
 example "deleting it again is 404" 404 '"code":"key_not_found"' -X DELETE "$base/v1/kv/greeting"
 
+# The live feed with curl: an SSE watch sees a write, from its first revision; a long-poll
+# answers when the key changes after the revision it names.
+curl -sS -N --max-time 3 "$base/v1/watch?prefix=app/&since=0" >"$tmp/sse" 2>/dev/null &
+sse_pid=$!
+example "long-poll answers when the key changed after wait=" 200 '^postgres://db:5432$' \
+  "$base/v1/kv/app/config/db?wait=1&timeout=5"
+example "long-poll times out with 304" 304 '' "$base/v1/kv/app/config/db?wait=5&timeout=1"
+wait "$sse_pid" || true
+if grep -q '^event: put$' "$tmp/sse" && grep -q '"key":"app/config/db","rev":3' "$tmp/sse"; then
+  pass "curl -N /v1/watch streams the writes as server-sent events"
+else
+  failed=$((failed + 1))
+  echo "FAIL  curl -N /v1/watch: no put event for app/config/db in:"
+  sed 's/^/        /' "$tmp/sse"
+fi
+
 # Operations.
 example "status" 200 '"revision":5' "$base/status"
 example "healthz" 200 '"status":"ok"' "$base/healthz"

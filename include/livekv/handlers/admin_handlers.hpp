@@ -1,6 +1,7 @@
 #pragma once
 #include "livekv/config.hpp"
 #include "livekv/http/router.hpp"
+#include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/store/kv_store.hpp"
 #include "livekv/wal/storage.hpp"
@@ -11,8 +12,9 @@ namespace livekv::handlers {
 // `disk` is null with --in-memory.
 class admin_handlers {
  public:
-  admin_handlers(const config& cfg, const store::kv_store& store, const server_state& state, wal::storage* disk)
-      : cfg_(cfg), store_(store), state_(state), disk_(disk) {}
+  admin_handlers(const config& cfg, const store::kv_store& store, const server_state& state, wal::storage* disk,
+                 const hub::broadcast_hub* hub = nullptr)
+      : cfg_(cfg), store_(store), state_(state), disk_(disk), hub_(hub) {}
   void register_routes(http::router& r);
 
   http::response status(http::request_context& ctx);
@@ -25,6 +27,7 @@ class admin_handlers {
   const store::kv_store& store_;
   const server_state& state_;
   wal::storage* disk_;
+  const hub::broadcast_hub* hub_;  // null in tests without a feed
 };
 
 }  // namespace livekv::handlers

@@ -1,4 +1,6 @@
 #pragma once
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +24,14 @@ struct request_context {
   // response to send instead (an error, or a result known only now).
   using resume_fn = std::function<void(std::optional<response>)>;
   std::function<void(resume_fn)> defer;
+
+  // Set by a handler that turns the connection into a stream (a WebSocket upgrade, an SSE watch):
+  // the session logs the handler's response as the request's outcome without sending it, then
+  // hands its socket, read buffer and request to `take_over` and ends. Called on the connection's
+  // strand, once.
+  using take_over_fn = std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&, request&&)>;
+  take_over_fn take_over;
+  std::string_view request_id;  // the id the session gives this request (X-Request-Id)
 };
 
 }  // namespace livekv::http

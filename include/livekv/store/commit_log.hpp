@@ -26,6 +26,7 @@ struct logged_commit {
   std::uint64_t revision = 0;
   std::int64_t time_ms = 0;
   std::vector<logged_op> ops;
+  commit_request::kind origin = commit_request::kind::write;
 };
 
 // A decoded log record, owning its bytes.
@@ -42,6 +43,7 @@ struct replayed_commit {
   std::uint64_t revision = 0;
   std::int64_t time_ms = 0;
   std::vector<replayed_op> ops;
+  commit_request::kind origin = commit_request::kind::write;
 };
 
 class commit_log {

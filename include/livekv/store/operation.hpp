@@ -36,8 +36,12 @@ struct operation {
 };
 
 struct commit_request {
+  // What the client asked for, so the log and the live feed can name it (a CAS is a conditional
+  // put to the store, but its watchers want to see "cas").
+  enum class kind : std::uint8_t { write, cas, batch };
   std::vector<condition> conditions;
   std::vector<operation> ops;
+  kind origin = kind::write;
 };
 
 // What one operation found and did.
@@ -57,6 +61,7 @@ struct commit_outcome {
   std::optional<entry> failed_current;          // that condition's key as it was
   std::vector<op_outcome> results;              // one per op, when applied
   std::uint64_t log_ticket = 0;  // pass to kv_store::when_durable before acknowledging; 0 = none
+  std::int64_t time_ms = 0;      // the commit's wall-clock time (the store clock), Unix ms
 };
 
 }  // namespace livekv::store

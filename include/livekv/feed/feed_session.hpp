@@ -1,0 +1,131 @@
+#pragma once
+// What WebSocket and SSE subscribers share: a position in the revision sequence, a filter, and the
+// pump that turns hub events into messages, one batch in flight at a time. The transports
+// (ws_session, sse_session) only frame and write what the pump hands them.
+//
+// The backlog of a subscriber is the hub ring between its position and the head, so its bound
+// (--feed-queue-messages, --feed-queue-bytes) is checked without a queue per subscriber: once a
+// subscriber has caught up with the head, falling that far behind again gets it an overflow event
+// and a close. A subscriber still replaying a resume is exempt: it reads history at its own pace.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "livekv/config.hpp"
+#include "livekv/hub/broadcast_hub.hpp"
+#include "livekv/hub/filter.hpp"
+#include "livekv/net/connection_registry.hpp"
+#include "livekv/server_state.hpp"
+#include "livekv/wal/log_reader.hpp"
+
+namespace livekv::feed {
+
+// What every feed session needs from the server; all of it outlives the sessions.
+struct feed_env {
+  hub::broadcast_hub& hub;
+  server_state& state;
+  net::connection_registry& registry;
+  const config& cfg;
+};
+
+// What a client asked for.
+struct subscription {
+  hub::filter filter;
+  std::optional<std::uint64_t> since;  // resume: deliver writes with revision > since
+  bool with_prev = false;
+};
+
+// One message to send: an event's shared JSON, or text of its own (control messages, filtered
+// batches).
+struct message {
+  std::string_view name;      // the event name ("put", "progress", ...)
+  std::uint64_t id = 0;       // the revision it stands for; 0 = none (reads, pong, overflow)
+  hub::event_ptr ev;          // keeps `shared` alive
+  const std::string* shared = nullptr;
+  std::string own;
+  std::string_view text() const noexcept { return shared ? std::string_view(*shared) : std::string_view(own); }
+};
+
+class feed_session : public hub::subscriber,
+                     public net::connection_registry::member,
+                     public std::enable_shared_from_this<feed_session> {
+ public:
+  ~feed_session() override;
+
+  // hub::subscriber — any thread; they only post to the strand.
+  void wake() noexcept override;
+  void tick(std::chrono::steady_clock::time_point now, std::uint64_t head) noexcept override;
+  void on_read(const hub::event_ptr& ev) noexcept override;
+  // net::connection_registry::member: close with "going away" after the message in flight.
+  void drain() override;
+
+ protected:
+  feed_session(const feed_env& env, subscription sub, boost::asio::any_io_executor strand);
+
+  // --- for the transports, on the strand ---
+  // Registers with the hub and starts pumping; the first message is a progress bookmark. Call once
+  // the transport is ready to write (handshake done).
+  void begin();
+  // The transport finished writing the batch handed to write().
+  void written(boost::beast::error_code ec, std::size_t bytes);
+  // The transport is gone (peer closed, error): stop everything.
+  void ended();
+  // Queue a control message (pong, error) and send it soon.
+  void send_control(std::string_view name, std::string json);
+  bool is_ended() const noexcept { return ended_; }
+  const feed_env& env() const noexcept { return env_; }
+
+  // --- what a transport provides, called on the strand ---
+  // Write the whole batch, then call written(). Exactly one write at a time.
+  virtual void write(const std::vector<message>& batch) = 0;
+  // Finish the stream after the last write: close frame / connection close with `reason`.
+  virtual void finish(std::string_view reason, bool going_away) = 0;
+  // Tear the connection down now (a write that does not complete).
+  virtual void abort() = 0;
+
+ private:
+  void pump();
+  void fill();
+  void cut_off(std::string reason, bool compacted);
+  void check_lag();
+  void progress();
+  void arm_kill_timer();
+  bool lagging(std::uint64_t head, std::uint64_t position) const;
+  std::shared_ptr<feed_session> self() { return shared_from_this(); }
+
+  const feed_env env_;  // references, copied: the handler that made the session is gone
+  const subscription sub_;
+  boost::asio::any_io_executor strand_;
+  boost::asio::steady_timer kill_timer_;
+
+  // Strand only.
+  std::uint64_t id_ = 0;            // in the hub; 0 = not registered
+  std::uint64_t after_ = 0;         // every write event <= after_ was sent or filtered out
+  wal::log_position disk_;          // where a resume reads the log
+  std::deque<message> control_;     // pong, error, progress, overflow: sent before events
+  std::deque<hub::event_ptr> reads_;  // read events waiting
+  std::vector<message> batch_;      // being written
+  std::vector<bool> keep_;          // scratch for filter::judge
+  std::string finish_reason_;       // set: finish after the message in flight
+  bool going_away_ = false;
+  bool overflow_pending_ = false;   // send {"op":"overflow"} next, then finish
+  bool started_ = false;
+  bool writing_ = false;
+  bool finishing_ = false;
+  bool ended_ = false;
+
+  // Read by the hub's thread in tick().
+  std::atomic<std::uint64_t> position_{0};
+  std::atomic<bool> caught_up_{false};
+  std::atomic<std::int64_t> last_sent_ns_{0};  // steady clock, of the last write started
+  std::atomic<bool> tick_posted_{false};
+  std::atomic<bool> cut_{false};
+};
+
+}  // namespace livekv::feed

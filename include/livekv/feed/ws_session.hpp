@@ -1,0 +1,39 @@
+#pragma once
+// GET /wal: the WebSocket transport of the live feed. One text frame per message; a client's text
+// message {"op":"ping"} is answered with {"op":"pong","rev":R}; WebSocket pings keep idle
+// connections honest (a peer that stops answering is closed after --idle-timeout).
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "livekv/feed/feed_session.hpp"
+#include "livekv/http/types.hpp"
+
+namespace livekv::feed {
+
+class ws_session final : public feed_session {
+ public:
+  // Takes over a connection whose upgrade request the router accepted.
+  ws_session(boost::beast::tcp_stream&& stream, const feed_env& env, subscription sub);
+  // Answers the upgrade (101) and starts streaming.
+  void start(http::request&& req);
+
+ private:
+  void on_accept(boost::beast::error_code ec);
+  void read_next();
+  void on_message(boost::beast::error_code ec, std::size_t n);
+  void write(const std::vector<message>& batch) override;
+  void write_frame();
+  void finish(std::string_view reason, bool going_away) override;
+  void abort() override;
+  std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer in_;
+  http::request req_;                          // kept until the handshake is answered
+  const std::vector<message>* batch_ = nullptr;  // being written
+  std::size_t next_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace livekv::feed

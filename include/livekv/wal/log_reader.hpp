@@ -1,0 +1,43 @@
+#pragma once
+// Reads committed records back from the log segments of a data directory, from any revision on, a
+// bounded batch at a time, while the log writer keeps appending and snapshots delete old segments.
+// The live feed serves resumes that reach past its in-memory history from here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "livekv/status.hpp"
+#include "livekv/store/commit_log.hpp"
+
+namespace livekv::wal {
+
+// Where a reader stopped, so the next batch continues there instead of scanning from the start
+// of the segment again. Default-constructed: nowhere yet.
+struct log_position {
+  std::uint64_t segment = 0;  // the segment's first revision (its name); 0 = none
+  std::uint64_t offset = 0;   // of the next frame to read in it
+};
+
+class log_reader {
+ public:
+  explicit log_reader(std::string dir) : dir_(std::move(dir)) {}
+
+  // The oldest revision the segments on disk hold (the first segment's name), or nullopt when
+  // there is no segment. Thread-safe.
+  std::optional<std::uint64_t> first_revision() const;
+
+  // Appends to `out` the commits with revision > after_rev, oldest first, at most `max_commits`
+  // and stopping once `max_bytes` of payload were read; updates `pos`. Stops early (without error)
+  // at the end of what is written so far. Thread-safe for distinct `pos`.
+  // Errors: errc::not_found when the segment holding after_rev + 1 is gone (compacted by a
+  // snapshot); errc::internal when a record is damaged.
+  status read_after(std::uint64_t after_rev, std::size_t max_commits, std::size_t max_bytes, log_position& pos,
+                    std::vector<store::replayed_commit>& out) const;
+
+ private:
+  std::vector<std::uint64_t> segments() const;  // first revisions, ascending
+  const std::string dir_;
+};
+
+}  // namespace livekv::wal

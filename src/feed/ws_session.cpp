@@ -1,0 +1,96 @@
+#include "livekv/feed/ws_session.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "livekv/version.hpp"
+
+namespace livekv::feed {
+
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+// Clients only send pings and small requests; anything larger is a mistake or an attack.
+constexpr std::size_t max_client_message = 4096;
+}  // namespace
+
+ws_session::ws_session(beast::tcp_stream&& stream, const feed_env& env, subscription sub)
+    : feed_session(env, std::move(sub), stream.get_executor()), ws_(std::move(stream)) {}
+
+void ws_session::start(http::request&& req) {
+  req_ = std::move(req);
+  // The WebSocket layer keeps its own timers; the HTTP session's deadline must not fire under it.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = std::chrono::seconds(10);
+  t.idle_timeout = env().cfg.idle_timeout;
+  t.keep_alive_pings = true;  // ping at half the idle timeout; close if nothing comes back
+  ws_.set_option(t);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "livekv/" + std::string(livekv::version));
+  }));
+  ws_.read_message_max(max_client_message);
+  ws_.auto_fragment(false);
+  ws_.text(true);
+  ws_.async_accept(req_, [s = self()](beast::error_code ec) { s->on_accept(ec); });
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  req_ = {};
+  if (ec) return ended();
+  read_next();
+  begin();
+}
+
+void ws_session::read_next() {
+  ws_.async_read(in_, [s = self()](beast::error_code ec, std::size_t n) { s->on_message(ec, n); });
+}
+
+void ws_session::on_message(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Closed by the peer, timed out, or cut by us (finish/abort): the session is over.
+    ended();
+    return;
+  }
+  const auto text = beast::buffers_to_string(in_.data());
+  in_.consume(in_.size());
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.value("op", "") == "ping") {
+    send_control("pong", "{\"op\":\"pong\",\"rev\":" + std::to_string(env().hub.head()) + "}");
+  } else {
+    send_control("error", R"({"op":"error","detail":"the feed understands only {\"op\":\"ping\"} from clients"})");
+  }
+  read_next();
+}
+
+void ws_session::write(const std::vector<message>& batch) {
+  batch_ = &batch;
+  next_ = 0;
+  bytes_ = 0;
+  write_frame();
+}
+
+void ws_session::write_frame() {
+  const auto text = (*batch_)[next_].text();
+  ws_.async_write(boost::asio::buffer(text.data(), text.size()), [s = self()](beast::error_code ec, std::size_t n) {
+    s->bytes_ += n;
+    if (!ec && ++s->next_ < s->batch_->size()) return s->write_frame();
+    s->written(ec, s->bytes_);
+  });
+}
+
+void ws_session::finish(std::string_view reason, bool going_away) {
+  websocket::close_reason cr(going_away ? websocket::close_code::going_away : websocket::close_code::try_again_later);
+  // A close reason is at most 123 bytes (RFC 6455 §5.5).
+  cr.reason = std::string(reason.substr(0, 123));
+  ws_.async_close(cr, [s = self()](beast::error_code) { s->ended(); });
+}
+
+void ws_session::abort() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+}  // namespace livekv::feed
