@@ -650,6 +650,36 @@ double cpu_seconds(const std::string& pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Bytes received but not yet read by this process, summed over its sockets connected to `port`
+// (the rx_queue column of /proc/net/tcp{,6}), and how many sockets hold some.
+std::pair<std::uint64_t, std::size_t> unread_bytes(std::uint16_t port) {
+  std::pair<std::uint64_t, std::size_t> r{0, 0};
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx_queue:rx_queue ...
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues;
+      if (!(f >> sl >> local >> remote >> st >> queues)) continue;
+      const auto colon = remote.rfind(':');
+      if (colon == std::string::npos || std::stoul(remote.substr(colon + 1), nullptr, 16) != port) continue;
+      const auto rx = std::stoull(queues.substr(queues.find(':') + 1), nullptr, 16);
+      r.first += rx;
+      r.second += rx > 0 ? 1 : 0;
+    }
+  }
+  return r;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five;
+  in >> one >> five;
+  return one + " " + five;
+}
+
 double self_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -764,6 +794,7 @@ int main(int argc, char** argv) {
   std::vector<std::shared_ptr<writer>> writers;
   for (std::size_t i = 0; i < opts.writers; ++i)
     writers.push_back(std::make_shared<writer>(ioc, opts, acks, drops, i, live > 0));
+  const std::string load_start = load_average();
   const double server_cpu0 = server_pid.empty() ? -1 : cpu_seconds(server_pid);
   const double client_cpu0 = self_cpu_seconds();
   const std::int64_t t_start = now_ns();
@@ -791,22 +822,31 @@ int main(int argc, char** argv) {
     if (writer_failure.empty() && !w->failure().empty()) writer_failure = w->failure();
   }
 
-  // Drain: wait until every open subscription has the last revision, or nothing moved for a while.
+  // Where the bytes are at the end of the writes: unread in this process's sockets means the client
+  // is the bottleneck; (nearly) nothing there while subscribers are behind means the server is.
+  const auto unread = unread_bytes(opts.port);
+
+  // Drain: wait until every open subscription has the last revision, or none moved for a while.
   const auto behind = [&] {
-    std::size_t n = 0;
-    for (const auto& s : subs)
-      if (s->state() == sub_state::live && s->last_rev() < final_rev) ++n;
-    return n;
+    std::pair<std::size_t, std::int64_t> r{0, 0};  // subscribers behind, sum of their positions
+    for (const auto& s : subs) {
+      if (s->state() != sub_state::live || s->last_rev() >= final_rev) continue;
+      ++r.first;
+      r.second += s->last_rev();
+    }
+    return r;
   };
   std::int64_t last_move = now_ns();
-  std::size_t still_behind = behind();
-  while (still_behind > 0 && now_ns() - last_move < static_cast<std::int64_t>(opts.drain_seconds * 1e9)) {
+  auto still_behind = behind();
+  while (still_behind.first > 0 && now_ns() - last_move < static_cast<std::int64_t>(opts.drain_seconds * 1e9)) {
     sleep_ms(20);
-    const std::size_t b = behind();
+    const auto b = behind();
     if (b != still_behind) last_move = now_ns();
     still_behind = b;
   }
   const double drain_s = seconds_between(t_end, now_ns());
+  const double server_cpu2 = server_pid.empty() ? -1 : cpu_seconds(server_pid);
+  const std::string load_end = load_average();
 
   work.reset();
   ioc.stop();
@@ -897,6 +937,16 @@ int main(int argc, char** argv) {
   out["server_cpu_pct"] = server_pid.empty() ? -1.0 : round_to(100.0 * (server_cpu1 - server_cpu0) / write_s, 1);
   out["client_cpu_pct"] = round_to(100.0 * (client_cpu1 - client_cpu0) / write_s, 1);
   out["client_rss_kib"] = rss_kib("self");
+  // Server CPU over writes and drain per event delivered (the writes' own cost included): a cost
+  // figure that holds even when other processes share the CPUs and the rates above drop.
+  out["server_cpu_us_per_event"] =
+      server_pid.empty() || all.write_events == 0 ? -1.0 : round_to(1e6 * (server_cpu2 - server_cpu0) / static_cast<double>(all.write_events), 2);
+  out["server_cpu_us_per_write"] =
+      server_pid.empty() || acked == 0 ? -1.0 : round_to(1e6 * (server_cpu1 - server_cpu0) / static_cast<double>(acked), 2);
+  out["client_unread_bytes_at_end"] = unread.first;
+  out["client_sockets_with_unread"] = unread.second;
+  out["load_average_start"] = load_start;  // 1 and 5 min: other work on the machine skews the rates
+  out["load_average_end"] = load_end;
   std::cout << out.dump() << std::endl;
 
   std::fprintf(stderr, "%llu writes in %.2f s = %.0f writes/s (%llu errors%s%s)\n",
@@ -924,8 +974,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "server RSS %ld -> %ld KiB: %.0f bytes per idle subscriber\n", rss_before, rss_after,
                    static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(std::max<std::size_t>(live, 1)));
   }
-  std::fprintf(stderr, "CPU over the write phase: server %.0f %%, client %.0f %%\n",
+  std::fprintf(stderr, "CPU over the write phase: server %.0f %%, client %.0f %%; load average %s -> %s\n",
                server_pid.empty() ? -1.0 : 100.0 * (server_cpu1 - server_cpu0) / write_s,
-               100.0 * (client_cpu1 - client_cpu0) / write_s);
+               100.0 * (client_cpu1 - client_cpu0) / write_s, load_start.c_str(), load_end.c_str());
+  if (!subs.empty())
+    std::fprintf(stderr, "at the end of the writes, %llu bytes sat unread in %zu of this client's sockets\n",
+                 static_cast<unsigned long long>(unread.first), unread.second);
   return failed == 0 && write_errors == 0 && writer_failure.empty() ? 0 : 1;
 }

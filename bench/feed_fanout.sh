@@ -6,15 +6,20 @@
 #   bench/feed_fanout.sh [SECONDS per run, default 10] [WRITERS, default 16]
 #
 # livekv is pinned to CPU 0 and bench_feed_fanout to CPU 1, so each side has one core; the table
-# shows both CPU shares, so a saturated client is visible instead of passing for a slow server.
-# The server runs --threads 1: it has one core, and a second io thread on it could only add context
-# switches and cross-thread hand-offs to every session strand the hub posts to (the same setting
-# as bench/metrics_cost.sh, so the 0-subscriber figure is comparable). --in-memory: this measures
-# the fan-out, not the disk (bench/durability.sh does). Each run gets a fresh server, so every
-# memory figure starts from the same baseline.
+# shows both CPU shares and the load average, so a saturated client or a busy machine is visible
+# instead of passing for a slow server. The server runs --threads 1: it has one core, and a second
+# io thread on it could only add context switches and cross-thread hand-offs to the session strands
+# the hub posts to (the same setting as bench/metrics_cost.sh, so the 0-subscriber figure is
+# comparable). --in-memory: this measures the fan-out, not the disk (bench/durability.sh does).
+# Every run gets a fresh server, so every memory figure starts from the same baseline.
 #
-# Prints a markdown table on stdout, the tool's own summary of each run on stderr; the JSON line of
-# each run is kept in $LIVEKV_BENCH_OUT/feed_fanout_<N>.json when that variable names a directory.
+# Each subscriber count runs twice. "unbounded": writers send as soon as their answer came; the
+# server never makes writers wait for subscribers, so this measures the fan-out's capacity
+# (events/s), and its latency is mostly backlog. "paced": writes at half the rate that capacity
+# carries to N subscribers, where delivery latency means something.
+#
+# Prints a markdown table on stdout, each run's summary on stderr; the JSON line of each run is kept
+# in $LIVEKV_BENCH_OUT/feed_fanout_<run>.json when that variable names a directory.
 set -euo pipefail
 secs=${1:-10}
 writers=${2:-16}
@@ -24,58 +29,89 @@ source "$(dirname "$0")/common.sh"
 scripts/build.sh release --target bench_feed_fanout >/dev/null
 tool=$PWD/build/release/bench_feed_fanout
 
-run() {  # run SUBSCRIBERS → its JSON line in $work/run_SUBSCRIBERS.json
-  local n=$1
+run() {  # run NAME SUBSCRIBERS [TOOL ARGS...] → its JSON line in $work/NAME.json
+  local name=$1 n=$2
+  shift 2
   start 0 --threads 1 --in-memory
-  echo "== $n subscribers, $writers writers, $secs s" >&2
+  echo "== $name: $n subscribers, $writers writers, $secs s $*" >&2
   # The tool exits 1 when a subscription or a write failed; the JSON line still says how many.
   taskset -c 1 "$tool" --port "$port" --server-pid "$pid" --subscribers "$n" --writers "$writers" \
-    --seconds "$secs" >"$work/run_$n.json" || true
+    --seconds "$secs" "$@" >"$work/$name.json" || true
   stop
-  [ -s "$work/run_$n.json" ] || { echo "no result for $n subscribers" >&2; exit 1; }
-  if [ -n "${LIVEKV_BENCH_OUT:-}" ]; then cp "$work/run_$n.json" "$LIVEKV_BENCH_OUT/feed_fanout_$n.json"; fi
+  [ -s "$work/$name.json" ] || { echo "no result for $name" >&2; exit 1; }
+  if [ -n "${LIVEKV_BENCH_OUT:-}" ]; then cp "$work/$name.json" "$LIVEKV_BENCH_OUT/feed_fanout_$name.json"; fi
 }
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$work/$1.json"; }
 
 counts=(0 1000 10000)
 if [ "$(ulimit -n)" -lt 10100 ]; then
   echo "open-file limit $(ulimit -n) < 10100: skipping 10,000 subscribers" >&2
   counts=(0 1000)
 fi
-for n in "${counts[@]}"; do run "$n"; done
+for n in "${counts[@]}"; do
+  run "unbounded_$n" "$n"
+  if [ "$n" -gt 0 ]; then
+    rate=$(field "unbounded_$n" "max(0.5, round(0.5 * d['events_per_s'] / $n, 1))")
+    run "paced_$n" "$n" --rate "$rate"
+  fi
+done
 
-python3 - "$work" "${counts[@]}" <<'EOF'
+python3 - "$work" "${counts[@]}" <<'PY'
 import json, sys
 work, counts = sys.argv[1], [int(c) for c in sys.argv[2:]]
-runs = {n: json.load(open(f"{work}/run_{n}.json")) for n in counts}
-base = runs[0]["writes_per_s"]
-def col(f):
-    return " | ".join(f(runs[n], n) for n in counts)
+ub = {n: json.load(open(f"{work}/unbounded_{n}.json")) for n in counts}
+pc = {n: json.load(open(f"{work}/paced_{n}.json")) for n in counts if n}
+base = ub[0]["writes_per_s"]
+
 def ms(us):
-    return f"{us / 1000:.2f}"
+    return f"{us / 1000:.1f}" if abs(us) >= 1000 else f"{us / 1000:.2f}"
+
+def lat(r):
+    d = r["delivery_latency_us"]
+    return f"{ms(d['p50'])} / {ms(d['p99'])} / {ms(d['max'])}"
+
+def fate(r):
+    return f"{r['subscribers_overflowed']} / {r['subscribers_closed']} / {r['subscribers_incomplete']}"
+
+def neg(r):
+    d = r["delivery_latency_us"]
+    return f"{100 * d['negative'] / max(d['count'], 1):.1f} % (min {ms(d['min'])})"
+
+def cpu(r):
+    return f"{r['server_cpu_pct']:.0f} / {r['client_cpu_pct']:.0f}"
+
 rows = [
-    ("writes/s", lambda r, n: f"{r['writes_per_s']:.0f}"),
-    ("writes/s vs 0 subscribers", lambda r, n: f"{r['writes_per_s'] / base:.3f}" if base else ""),
-    ("events delivered/s (all subscribers)", lambda r, n: f"{r['events_per_s']:.0f}" if n else ""),
-    ("events delivered / expected", lambda r, n: f"{r['events']} / {r['events_expected']}" if n else ""),
-    ("delivery latency p50 / p99 / max (ms, receipt - ack)",
-     lambda r, n: " / ".join(ms(r["delivery_latency_us"][k]) for k in ("p50", "p99", "max")) if n else ""),
-    ("events that beat their ack (latency < 0)",
-     lambda r, n: f"{100 * r['delivery_latency_us']['negative'] / max(r['delivery_latency_us']['count'], 1):.1f} %" if n else ""),
-    ("commit to receipt p50 / p99 / max (ms, event ts)",
-     lambda r, n: " / ".join(str(r["commit_to_receipt_ms"][k]) for k in ("p50", "p99", "max")) if n else ""),
-    ("subscribers live / overflowed / closed / incomplete",
-     lambda r, n: f"{r['subscribers_live']} / {r['subscribers_overflowed']} / {r['subscribers_closed']} / {r['subscribers_incomplete']}" if n else ""),
-    ("server memory per idle subscriber (bytes, VmRSS)", lambda r, n: f"{r['server_bytes_per_subscriber']:.0f}" if n else ""),
-    ("kernel TCP memory per subscriber (bytes, both ends)", lambda r, n: f"{r['kernel_tcp_bytes_per_subscriber']:.0f}" if n else ""),
-    ("server RSS before → with subscribers (MiB)",
-     lambda r, n: f"{r['server_rss_kib_before'] / 1024:.1f} → {r['server_rss_kib_after'] / 1024:.1f}" if n else f"{r['server_rss_kib_before'] / 1024:.1f}"),
-    ("subscribe time (s)", lambda r, n: f"{r['subscribe_seconds']:.1f}" if n else ""),
-    ("CPU server / client (% of one core)", lambda r, n: f"{r['server_cpu_pct']:.0f} / {r['client_cpu_pct']:.0f}"),
+    ("writes/s, writers unbounded", lambda n: f"{ub[n]['writes_per_s']:.0f}"),
+    ("writes/s vs 0 subscribers", lambda n: f"{ub[n]['writes_per_s'] / base:.4f}" if base else ""),
+    ("events delivered/s, writers unbounded", lambda n: f"{ub[n]['events_per_s']:.0f}" if n else ""),
+    ("delivery p50 / p99 / max (ms), writers unbounded: mostly backlog", lambda n: lat(ub[n]) if n else ""),
+    ("paced: writes/s (half of events/s ÷ subscribers)", lambda n: f"{pc[n]['writes_per_s']:.1f}" if n else ""),
+    ("paced: events delivered/s", lambda n: f"{pc[n]['events_per_s']:.0f}" if n else ""),
+    ("**paced: delivery p50 / p99 / max (ms, receipt − ack)**", lambda n: lat(pc[n]) if n else ""),
+    ("paced: events that beat their ack (latency < 0)", lambda n: neg(pc[n]) if n else ""),
+    ("paced: commit → receipt p50 / p99 (ms, event ts)",
+     lambda n: f"{pc[n]['commit_to_receipt_ms']['p50']} / {pc[n]['commit_to_receipt_ms']['p99']}" if n else ""),
+    ("subscribers overflowed / closed / incomplete: unbounded; paced",
+     lambda n: f"{fate(ub[n])}; {fate(pc[n])}" if n else ""),
+    ("events delivered / expected, unbounded", lambda n: f"{ub[n]['events']} / {ub[n]['events_expected']}" if n else ""),
+    ("**server memory per idle subscriber (bytes, VmRSS)**",
+     lambda n: f"{ub[n]['server_bytes_per_subscriber']:.0f}" if n else ""),
+    ("server VmRSS before → with subscribers (MiB)",
+     lambda n: f"{ub[n]['server_rss_kib_before'] / 1024:.1f}"
+     + (f" → {ub[n]['server_rss_kib_after'] / 1024:.1f}" if n else "")),
+    ("kernel TCP memory per subscriber (bytes, both ends)",
+     lambda n: f"{ub[n]['kernel_tcp_bytes_per_subscriber']:.0f}" if n else ""),
+    ("server CPU per delivered event (µs), unbounded", lambda n: f"{ub[n]['server_cpu_us_per_event']:.2f}" if n else ""),
+    ("server CPU per write (µs), unbounded", lambda n: f"{ub[n]['server_cpu_us_per_write']:.1f}"),
+    ("CPU server / client (% of one core): unbounded; paced",
+     lambda n: cpu(ub[n]) + (f"; {cpu(pc[n])}" if n else "")),
+    ("load average (1 min) at start: unbounded; paced",
+     lambda n: ub[n]["load_average_start"].split()[0] + (f"; {pc[n]['load_average_start'].split()[0]}" if n else "")),
 ]
-w = runs[0]["writers"]
-print(f"| {w} writers, {runs[0]['value_bytes']}-byte values, {runs[0]['seconds']:.0f} s | "
+r0 = ub[0]
+print(f"| {r0['writers']} writers, {r0['value_bytes']}-byte values, {r0['seconds']:.0f} s per run | "
       + " | ".join(f"{n:,} subscribers" for n in counts) + " |")
 print("| --- |" + " --- |" * len(counts))
 for name, f in rows:
-    print(f"| {name} | {col(f)} |")
-EOF
+    print(f"| {name} | " + " | ".join(f(n) for n in counts) + " |")
+PY
