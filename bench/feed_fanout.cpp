@@ -612,12 +612,12 @@ std::size_t raise_fd_limit() {
   return static_cast<std::size_t>(rl.rlim_cur);
 }
 
-// VmRSS of a process in KiB (-1 if unreadable).
-long rss_kib(const std::string& pid) {
+// VmRSS (or another Vm* line of /proc/PID/status, e.g. "VmHWM:") of a process in KiB; -1 if unreadable.
+long rss_kib(const std::string& pid, std::string_view field = "VmRSS:") {
   std::ifstream in("/proc/" + pid + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.starts_with(field)) return std::strtol(line.c_str() + field.size(), nullptr, 10);
   return -1;
 }
 
@@ -846,6 +846,9 @@ int main(int argc, char** argv) {
   }
   const double drain_s = seconds_between(t_end, now_ns());
   const double server_cpu2 = server_pid.empty() ? -1 : cpu_seconds(server_pid);
+  // After the burst, with every subscriber caught up again: what the load left behind.
+  const long rss_end = server_pid.empty() ? -1 : rss_kib(server_pid);
+  const long rss_peak = server_pid.empty() ? -1 : rss_kib(server_pid, "VmHWM:");
   const std::string load_end = load_average();
 
   work.reset();
@@ -930,6 +933,8 @@ int main(int argc, char** argv) {
   out["progress_events"] = all.progress_events;
   out["server_rss_kib_before"] = rss_before;
   out["server_rss_kib_after"] = rss_after;
+  out["server_rss_kib_end"] = rss_end;
+  out["server_rss_kib_peak"] = rss_peak;
   out["server_bytes_per_subscriber"] =
       (rss_before >= 0 && rss_after >= 0 && live > 0) ? round_to(static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(live), 0) : -1.0;
   out["kernel_tcp_bytes_per_subscriber"] =
@@ -971,8 +976,10 @@ int main(int argc, char** argv) {
                    seconds_between(t_start, first_drop), static_cast<unsigned long long>(drops.acked_at_first_drop.load()),
                    out["writes_per_s_before_first_drop"].get<double>());
     if (rss_before >= 0)
-      std::fprintf(stderr, "server RSS %ld -> %ld KiB: %.0f bytes per idle subscriber\n", rss_before, rss_after,
-                   static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(std::max<std::size_t>(live, 1)));
+      std::fprintf(stderr, "server RSS %ld -> %ld KiB: %.0f bytes per idle subscriber; %ld KiB after the run (peak %ld)\n",
+                   rss_before, rss_after,
+                   static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(std::max<std::size_t>(live, 1)),
+                   rss_end, rss_peak);
   }
   std::fprintf(stderr, "CPU over the write phase: server %.0f %%, client %.0f %%; load average %s -> %s\n",
                server_pid.empty() ? -1.0 : 100.0 * (server_cpu1 - server_cpu0) / write_s,

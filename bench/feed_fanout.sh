@@ -99,6 +99,8 @@ rows = [
     ("server VmRSS before → with subscribers (MiB)",
      lambda n: f"{ub[n]['server_rss_kib_before'] / 1024:.1f}"
      + (f" → {ub[n]['server_rss_kib_after'] / 1024:.1f}" if n else "")),
+    ("server VmRSS after the unbounded run, subscribers caught up (MiB)",
+     lambda n: f"{ub[n]['server_rss_kib_end'] / 1024:.1f}" if n else ""),
     ("kernel TCP memory per subscriber (bytes, both ends)",
      lambda n: f"{ub[n]['kernel_tcp_bytes_per_subscriber']:.0f}" if n else ""),
     ("server CPU per delivered event (µs), unbounded", lambda n: f"{ub[n]['server_cpu_us_per_event']:.2f}" if n else ""),
