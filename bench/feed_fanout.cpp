@@ -783,8 +783,16 @@ int main(int argc, char** argv) {
                  first_failure.empty() ? "" : "; first failure: ", first_failure.c_str());
   if (mixed_base) std::fprintf(stderr, "note: subscribers went live at different revisions (someone else writes?)\n");
 
-  // Idle memory: let the server settle, then read its RSS with every subscription open.
-  if (!subs.empty()) sleep_ms(1000);
+  // Idle memory: let the server settle, then read its RSS with every subscription open; and what
+  // idle subscriptions cost in CPU (progress bookmarks, ticks, pings) over the next 2 s.
+  double idle_cpu_pct = -1;
+  if (!subs.empty()) {
+    sleep_ms(1000);
+    const double c0 = server_pid.empty() ? -1 : cpu_seconds(server_pid);
+    const std::int64_t i0 = now_ns();
+    sleep_ms(2000);
+    if (!server_pid.empty()) idle_cpu_pct = 100.0 * (cpu_seconds(server_pid) - c0) / seconds_between(i0, now_ns());
+  }
   const long rss_after = server_pid.empty() ? -1 : rss_kib(server_pid);
   const long tcp_after = tcp_kernel_kib();
   acks.set_base(std::max<std::int64_t>(base, 0));
@@ -939,6 +947,7 @@ int main(int argc, char** argv) {
       (rss_before >= 0 && rss_after >= 0 && live > 0) ? round_to(static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(live), 0) : -1.0;
   out["kernel_tcp_bytes_per_subscriber"] =
       (tcp_before >= 0 && tcp_after >= 0 && live > 0) ? round_to(static_cast<double>(tcp_after - tcp_before) * 1024.0 / static_cast<double>(live), 0) : -1.0;
+  out["server_idle_cpu_pct"] = round_to(idle_cpu_pct, 1);  // subscribers connected, no writes
   out["server_cpu_pct"] = server_pid.empty() ? -1.0 : round_to(100.0 * (server_cpu1 - server_cpu0) / write_s, 1);
   out["client_cpu_pct"] = round_to(100.0 * (client_cpu1 - client_cpu0) / write_s, 1);
   out["client_rss_kib"] = rss_kib("self");
@@ -975,6 +984,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "first subscriber dropped %.3f s into the run, after %llu writes (%.0f writes/s until then)\n",
                    seconds_between(t_start, first_drop), static_cast<unsigned long long>(drops.acked_at_first_drop.load()),
                    out["writes_per_s_before_first_drop"].get<double>());
+    if (rss_before >= 0)
+      std::fprintf(stderr, "server CPU with the subscribers idle: %.1f %%\n", idle_cpu_pct);
     if (rss_before >= 0)
       std::fprintf(stderr, "server RSS %ld -> %ld KiB: %.0f bytes per idle subscriber; %ld KiB after the run (peak %ld)\n",
                    rss_before, rss_after,
