@@ -16,14 +16,19 @@
 // early) and their number is reported. The event's own "ts" (commit time, wall clock, ms) gives a
 // second figure that cannot be negative: commit_to_receipt_ms.
 //
+// With --server-pid it also reads the server's VmRSS before subscribing, with every subscription
+// open and idle (the memory per idle subscriber), after the run and at its peak, and the server's
+// CPU time: idle with the subscribers connected, over the writes, and per delivered event.
+//
 // Output: one JSON line on stdout (for scripts), a readable summary on stderr.
 //
 //   build/release/bench_feed_fanout --port 8080 --subscribers 1000 --writers 16 --seconds 10
 //
 // The client's own CPU matters: on a small machine it competes with the server. Per event it does
 // a few substring searches, two clock reads and one histogram increment (log-linear buckets, no
-// per-event allocation); client_cpu_pct in the output says how busy it was — near 100 % of its
-// CPUs means the figures describe the client, not the server.
+// per-event allocation). client_cpu_pct says how busy it was, and client_unread_bytes_at_end how
+// much the kernel had received that it had not read yet: near 100 % and a large backlog there mean
+// the figures describe the client; a backlog of subscribers with nothing unread means the server.
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -621,19 +626,6 @@ long rss_kib(const std::string& pid, std::string_view field = "VmRSS:") {
   return -1;
 }
 
-// Kernel memory of all TCP sockets, in KiB: "mem" of /proc/net/sockstat is in pages.
-long tcp_kernel_kib() {
-  std::ifstream in("/proc/net/sockstat");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("TCP:")) continue;
-    const auto p = line.find(" mem ");
-    if (p == std::string::npos) return -1;
-    return std::strtol(line.c_str() + p + 5, nullptr, 10) * (sysconf(_SC_PAGESIZE) / 1024);
-  }
-  return -1;
-}
-
 // CPU seconds (user + system) a process has used; -1 if unreadable.
 double cpu_seconds(const std::string& pid) {
   std::ifstream in("/proc/" + pid + "/stat");
@@ -723,7 +715,6 @@ int main(int argc, char** argv) {
 
   const std::string server_pid = opts.server_pid > 0 ? std::to_string(opts.server_pid) : "";
   const long rss_before = server_pid.empty() ? -1 : rss_kib(server_pid);
-  const long tcp_before = tcp_kernel_kib();
 
   auto work = asio::make_work_guard(ioc);
   std::vector<std::unique_ptr<thread_stats>> stats;
@@ -794,7 +785,6 @@ int main(int argc, char** argv) {
     if (!server_pid.empty()) idle_cpu_pct = 100.0 * (cpu_seconds(server_pid) - c0) / seconds_between(i0, now_ns());
   }
   const long rss_after = server_pid.empty() ? -1 : rss_kib(server_pid);
-  const long tcp_after = tcp_kernel_kib();
   acks.set_base(std::max<std::int64_t>(base, 0));
 
   // Write for S seconds.
@@ -945,8 +935,6 @@ int main(int argc, char** argv) {
   out["server_rss_kib_peak"] = rss_peak;
   out["server_bytes_per_subscriber"] =
       (rss_before >= 0 && rss_after >= 0 && live > 0) ? round_to(static_cast<double>(rss_after - rss_before) * 1024.0 / static_cast<double>(live), 0) : -1.0;
-  out["kernel_tcp_bytes_per_subscriber"] =
-      (tcp_before >= 0 && tcp_after >= 0 && live > 0) ? round_to(static_cast<double>(tcp_after - tcp_before) * 1024.0 / static_cast<double>(live), 0) : -1.0;
   out["server_idle_cpu_pct"] = round_to(idle_cpu_pct, 1);  // subscribers connected, no writes
   out["server_cpu_pct"] = server_pid.empty() ? -1.0 : round_to(100.0 * (server_cpu1 - server_cpu0) / write_s, 1);
   out["client_cpu_pct"] = round_to(100.0 * (client_cpu1 - client_cpu0) / write_s, 1);

@@ -123,8 +123,6 @@ rows = [
      + (f" → {ub[n]['server_rss_kib_after'] / 1024:.1f}" if n else "")),
     ("server VmRSS after the unbounded run, subscribers caught up (MiB)",
      lambda n: f"{ub[n]['server_rss_kib_end'] / 1024:.1f}" if n else ""),
-    ("kernel TCP memory per subscriber (bytes, both ends)",
-     lambda n: f"{ub[n]['kernel_tcp_bytes_per_subscriber']:.0f}" if n else ""),
     ("server CPU with the subscribers idle (% of one core)", lambda n: f"{ub[n]['server_idle_cpu_pct']:.1f}" if n else ""),
     ("server CPU per delivered event (µs), unbounded", lambda n: f"{ub[n]['server_cpu_us_per_event']:.2f}" if n else ""),
     ("server CPU per write (µs), unbounded", lambda n: f"{ub[n]['server_cpu_us_per_write']:.1f}"),
