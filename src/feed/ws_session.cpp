@@ -68,16 +68,16 @@ void ws_session::on_message(beast::error_code ec, std::size_t) {
 void ws_session::write(const std::vector<message>& batch) {
   batch_ = &batch;
   next_ = 0;
-  bytes_ = 0;
+  // Beast frames each message; the corked stream collects the frames and sends them together.
+  ws_.next_layer().cork();
   write_frame();
 }
 
 void ws_session::write_frame() {
   const auto text = (*batch_)[next_].text();
-  ws_.async_write(boost::asio::buffer(text.data(), text.size()), [s = self()](beast::error_code ec, std::size_t n) {
-    s->bytes_ += n;
+  ws_.async_write(boost::asio::buffer(text.data(), text.size()), [s = self()](beast::error_code ec, std::size_t) {
     if (!ec && ++s->next_ < s->batch_->size()) return s->write_frame();
-    s->written(ec, s->bytes_);
+    s->ws_.next_layer().flush([s, ec](beast::error_code flush_ec, std::size_t n) { s->written(ec ? ec : flush_ec, n); });
   });
 }
 

@@ -6,6 +6,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "livekv/feed/corked_stream.hpp"
 #include "livekv/feed/feed_session.hpp"
 #include "livekv/http/types.hpp"
 
@@ -28,7 +29,7 @@ class ws_session final : public feed_session {
   void abort() override;
   std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<corked_stream> ws_;
   boost::beast::flat_buffer in_;
   http::request req_;                          // kept until the handshake is answered
   const std::vector<message>* batch_ = nullptr;  // being written
