@@ -42,7 +42,7 @@ results=$PWD/bench/results
 mkdir -p "$results"
 raw=$work/latest.tsv
 facts=$work/facts.tsv
-printf 'group\tserver\tshape\tconns\trep\trps\tp50_us\tp99_us\tnon2xx\terrors\tcompilers\n' >"$raw"
+printf 'group\tserver\tshape\tconns\trep\trps\tp50_us\tp99_us\tnon2xx\terrors\tcompilers\tserver_cpu\tclient_cpu\n' >"$raw"
 printf 'name\tvalue\n' >"$facts"
 fact() { printf '%s\t%s\n' "$1" "$2" >>"$facts"; }
 log() { echo "suite $(date +%T): $*" >&2; }
@@ -164,38 +164,67 @@ start_etcd() {  # start_etcd CPUS → $etcd_port, $etcd_pid
 }
 
 # --- measurements ---------------------------------------------------------------------------------
+# Each run also records the CPU share of the server (its processes and their children: nginx's
+# worker, webdis with its redis-server) and of the client over the run: a server well below 100 %
+# of its core with the client near 100 % of its own is a client-bound figure, and the report says so.
+declare -A pids_of  # server label → the pids whose CPU counts as the server's
+hz=$(getconf CLK_TCK)
+proc_ticks() {  # proc_ticks PID...: user + system clock ticks of these processes and their children
+  local p all=() t=0
+  for p in "$@"; do
+    all+=("$p")
+    all+=($(pgrep -P "$p" || true))
+  done
+  for p in "${all[@]}"; do
+    # Fields after "pid (comm) ": utime and stime are the 12th and 13th.
+    [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+  done
+  echo "$t"
+}
+now() { date +%s.%N; }
+measured() {  # measured LABEL CMD...: runs CMD, its stdout to stdout; sets $srv_cpu and $cli_cpu (%)
+  local label=$1 s0 s1 t0 t1 tf=$work/time
+  shift
+  s0=$(proc_ticks ${pids_of[$label]})
+  t0=$(now)
+  { TIMEFORMAT='%U %S'; time "$@" 2>"$work/client.err"; } 2>"$tf"
+  t1=$(now)
+  s1=$(proc_ticks ${pids_of[$label]})
+  srv_cpu=$(awk -v a="$s0" -v b="$s1" -v hz="$hz" -v t="$t0" -v u="$t1" 'BEGIN { printf "%.0f", (b - a) / hz / (u - t) * 100 }')
+  cli_cpu=$(awk -v t="$t0" -v u="$t1" '{ printf "%.0f", ($1 + $2) / (u - t) * 100 }' "$tf")
+}
+row() {  # row GROUP LABEL SHAPE CONNS REP RPS P50_US P99_US NON2XX ERRORS COMPILERS SRV_CPU CLI_CPU
+  local IFS=$'\t'
+  echo "$*" >>"$raw"
+}
+
 wrk_run() {  # wrk_run GROUP LABEL REP CONNS PORT SERVER SHAPE [CPUS [THREADS]]: one row of $raw
   local group=$1 label=$2 rep=$3 c=$4 port=$5 server=$6 shape=$7 cpus=${8-1} threads=${9:-1}
-  local pin=() line busy
+  local pin=() busy
   [ -n "$cpus" ] && pin=(taskset -c "$cpus")
   busy=$(compilers)
-  line=$("${pin[@]}" wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s --latency \
-    -s bench/lua/kv.lua "http://127.0.0.1:$port" -- "$server" "$shape" "$keys" | grep '^RESULT' || true)
-  [ -n "$line" ] || { echo "wrk gave no result for $label $shape c$c" >&2; exit 1; }
+  measured "$label" "${pin[@]}" wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s --latency \
+    -s bench/lua/kv.lua "http://127.0.0.1:$port" -- "$server" "$shape" "$keys" >"$work/wrk.out" || true
+  grep -q '^RESULT' "$work/wrk.out" || { echo "wrk gave no result for $label $shape c$c:" >&2; cat "$work/wrk.out" "$work/client.err" >&2; exit 1; }
   # RESULT rps=R p50_us=A p99_us=B requests=N non2xx=S errors=E
-  set -- $(echo "$line" | sed 's/[a-z0-9_]*=//g')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$group" "$label" "$shape" "$c" "$rep" \
-    "$2" "$3" "$4" "$6" "$7" "$busy" >>"$raw"
-  log "$group $label $shape c$c rep $rep: $2 req/s, p99 $4 us$([ "$7" = 0 ] || echo ", $7 errors")"
+  set -- $(grep '^RESULT' "$work/wrk.out" | sed 's/[a-z0-9_]*=//g')
+  row "$group" "$label" "$shape" "$c" "$rep" "$2" "$3" "$4" "$6" "$7" "$busy" "$srv_cpu" "$cli_cpu"
+  log "$group $label $shape c$c rep $rep: $2 req/s, p99 $4 us, CPU server $srv_cpu % client $cli_cpu %$([ "$7" = 0 ] || echo ", $7 errors")"
 }
 
 rb_run() {  # rb_run GROUP LABEL REP CLIENTS PORT TEST: redis-benchmark for about $secs seconds
-  local group=$1 label=$2 rep=$3 c=$4 port=$5 test=$6 rate n line busy
+  local group=$1 label=$2 rep=$3 c=$4 port=$5 test=$6 rate n busy
+  local args=(-p "$port" -t "$test" -c "$c" -P 1 -d 100 -r "$keys" --csv)
   # redis-benchmark counts requests, not seconds: a short run first says how many make $secs.
-  rate=$(taskset -c 1 redis-benchmark -p "$port" -t "$test" -n $((c < 10 ? 200 * c : 2000)) -c "$c" -P 1 -d 100 -r "$keys" --csv |
-    awk -F'"' 'NR == 2 { print $4 }')
-  n=$(python3 -c "print(max(1000, int(float('$rate') * $secs)))")
+  rate=$(taskset -c 1 redis-benchmark "${args[@]}" -n $((c < 10 ? 200 * c : 2000)) | awk -F'"' 'NR == 2 { print $4 }')
+  n=$(awk -v r="$rate" -v s="$secs" 'BEGIN { n = int(r * s); print (n < 1000 ? 1000 : n) }')
   busy=$(compilers)
-  line=$(taskset -c 1 redis-benchmark -p "$port" -t "$test" -n "$n" -c "$c" -P 1 -d 100 -r "$keys" --csv | sed -n 2p)
+  measured "$label" taskset -c 1 redis-benchmark "${args[@]}" -n "$n" >"$work/rb.out"
   # "SET","rps","avg_ms","min_ms","p50_ms","p95_ms","p99_ms","max_ms"
-  python3 - "$line" "$group" "$label" "${test}" "$c" "$rep" "$busy" >>"$raw" <<'PY'
-import csv, sys
-row = next(csv.reader([sys.argv[1]]))
-group, label, test, c, rep, busy = sys.argv[2:]
-print("\t".join([group, label, test, c, rep, row[1], str(round(float(row[4]) * 1000)),
-                 str(round(float(row[6]) * 1000)), "0", "0", busy]))
-PY
-  log "$group $label $test c$c rep $rep: $(echo "$line" | cut -d, -f2 | tr -d '"') req/s"
+  set -- $(sed -n 2p "$work/rb.out" | tr -d '"' | tr , ' ')
+  row "$group" "$label" "$test" "$c" "$rep" "$2" "$(awk -v v="$5" 'BEGIN { printf "%.0f", v * 1000 }')" \
+    "$(awk -v v="$7" 'BEGIN { printf "%.0f", v * 1000 }')" 0 0 "$busy" "$srv_cpu" "$cli_cpu"
+  log "$group $label $test c$c rep $rep: $2 req/s, p99 $7 ms, CPU server $srv_cpu % client $cli_cpu %"
 }
 
 dd_rate() {  # the disk's rate of single 4 KiB synchronous writes, in $work
@@ -234,12 +263,16 @@ t_bench=$(date +%s)
 log "starting the servers"
 start 0 --threads 1 --fsync everysec --data-dir "$work/livekv"
 livekv_port=$port
+pids_of[livekv]=$pid
 python3 bench/load_keys.py "$livekv_port" "$keys"
 start_nginx 1 0
+pids_of[nginx]=$nginx_pid
 start_redis redis-webdis 0 --appendonly yes --appendfsync everysec
 python3 bench/load_peers.py redis-resp "$keys" | redis-cli -p "$redis_port" --pipe >/dev/null
 start_webdis "$redis_port" 0
+pids_of[webdis]="$webdis_pid $redis_pid"
 start_etcd 0
+pids_of[etcd]=$etcd_pid
 log "loading $keys keys into etcd's v2 store (each write is a raft entry and an fsync)"
 python3 bench/load_peers.py etcd2 "$etcd_port" "$keys"
 
@@ -263,6 +296,7 @@ stop_peers
 # --- 2. the non-HTTP ceiling: redis-benchmark, 50 clients, no pipelining --------------------------
 log "redis-benchmark"
 start_redis redis-bench 0 --appendonly yes --appendfsync everysec
+pids_of[redis]=$redis_pid
 python3 bench/load_peers.py redis-resp "$keys" 12 | redis-cli -p "$redis_port" --pipe >/dev/null
 for rep in $(seq 1 "$reps"); do
   rb_run redis-benchmark redis "$rep" 50 "$redis_port" set
@@ -273,9 +307,11 @@ stop_peers
 # --- 3. durable writes: fsync on every acknowledged write ----------------------------------------
 log "durable writes"
 start 0 --threads 1 --fsync always --data-dir "$work/always"
+pids_of[livekv]=$pid
 start_redis redis-always 0 --appendonly yes --appendfsync always
+pids_of[redis]=$redis_pid
 for rep in $(seq 1 "$reps"); do
-  printf 'durable\tdd\tdsync\t1\t%s\t%s\t0\t0\t0\t0\t%s\n' "$rep" "$(dd_rate)" "$(compilers)" >>"$raw"
+  row durable dd dsync 1 "$rep" "$(dd_rate)" 0 0 0 0 "$(compilers)" 0 0
   for c in 1 16 64; do
     wrk_run durable livekv "$rep" "$c" "$port" livekv put
   done
@@ -338,7 +374,9 @@ log "threads"
 for t in 1 2; do
   start "" --threads "$t" --fsync everysec --data-dir "$work/threads-$t"
   python3 bench/load_keys.py "$port" "$keys"
+  pids_of[livekv@$t]=$pid
   start_nginx "$t" ""
+  pids_of[nginx@$t]=$nginx_pid
   for rep in $(seq 1 "$reps"); do
     # Unpinned on both sides, wrk with 2 threads: the 2 cores are shared by server and client.
     wrk_run threads "livekv@$t" "$rep" 64 "$port" livekv get "" 2
