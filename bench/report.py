@@ -410,7 +410,7 @@ set key top right autotitle columnhead
 set grid ytics
 set xtics rotate by -35 nomirror
 set bmargin 7
-set rmargin 6
+set rmargin 10
 set logscale y
 set linetype 1 lc rgb "#1f77b4"
 set linetype 2 lc rgb "#7f7f7f"
