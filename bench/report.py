@@ -233,7 +233,7 @@ def render(rows, facts, fanout, info):
               "CPU 0 the server got, so it is the steadier figure when something else ran on the machine, and it "
               "says what the ratio would be if both servers had saturated their core.")
     md.append("")
-    md.append("### HTTP on one pinned core: req/s · p99 (medians), and livekv's ratio to each peer")
+    md.append("### HTTP on one pinned core: req/s · p50 / p99 latency (medians), and livekv's ratio to each peer")
     md.append("")
     md.append("Server on CPU 0 (one io thread, worker or `GOMAXPROCS`), wrk on CPU 1, keep-alive, 100-byte "
               "values over 100,000 keys. nginx's `return 200` is one figure per connection count, the "
@@ -354,7 +354,8 @@ def cell(figs, server, shape, c):
     if v is None:
         return "—"
     mark = " †" if client_bound(figs, "http", server, shape, c) else ""
-    return f"{num(v)}{mark} · {ms(figs.get('http', server, shape, c, 'p99_us'))}"
+    p50, p99 = figs.get("http", server, shape, c, "p50_us"), figs.get("http", server, shape, c, "p99_us")
+    return f"{num(v)}{mark} · {ms(p50).replace(' ms', '')} / {ms(p99)}"
 
 
 def cpu_cell(figs, group, server, shape, c):

@@ -349,7 +349,7 @@ python3 bench/load_keys.py "$port" "$big"
 stop
 start "" --data-dir "$work/rec"
 fact recovery_livekv_log_s "$(status_field 'round(d["storage"]["recovery"]["seconds"], 3)')"
-curl -s -X POST "http://127.0.0.1:$port/v1/admin/snapshot" >/dev/null
+curl -sf -X POST "http://127.0.0.1:$port/v1/admin/snapshot" >/dev/null || { echo "snapshot failed" >&2; exit 1; }
 stop
 start "" --data-dir "$work/rec"
 fact recovery_livekv_snapshot_s "$(status_field 'round(d["storage"]["recovery"]["seconds"], 3)')"
