@@ -837,7 +837,9 @@ TEST_F(feed_keepalive_test, a_subscriber_that_does_not_answer_pings_is_closed) {
 
 // ---- slow consumers ------------------------------------------------------------------------------------
 
-constexpr int queue_messages = 16;
+// Small enough that a client that never reads overflows after a few MiB; large enough that a
+// subscriber which does read, on a machine loaded with other builds, never falls this far behind.
+constexpr int queue_messages = 4000;
 
 class feed_slow_consumer_test : public feed_ws_test {
  protected:
