@@ -15,6 +15,12 @@ done
 chromium=${LIVEKV_CHROMIUM:-/usr/bin/chromium}
 [[ -x $chromium ]] || { echo "$chromium not found (scripts/install-deps.sh)" >&2; exit 1; }
 
+# Trust what the system trusts as well as node's own CA list: machines behind a TLS-inspecting
+# proxy carry its CA in the system bundle, which node does not read by itself.
+if [[ -z ${NODE_EXTRA_CA_CERTS:-} && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+
 # node_modules is rebuilt from package-lock.json when the lock changes; the stamp is the lock it
 # was built from. The lock file serializes presets that ctest runs at the same time.
 stamp=$here/node_modules/.livekv-lock-stamp
