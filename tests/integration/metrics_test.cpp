@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/metrics_text.hpp"
 #include "support/server_fixture.hpp"
 
 namespace livekv::test {
@@ -16,17 +17,6 @@ namespace {
 
 std::string access_log_path() {
   return (std::filesystem::temp_directory_path() / ("livekv-access-" + std::to_string(::getpid()) + ".log")).string();
-}
-
-// The value of the sample whose name-and-labels part is exactly `series`, if present.
-std::optional<double> sample(const std::string& exposition, const std::string& series) {
-  std::istringstream in(exposition);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
 }
 
 class metrics_test : public server_test {
