@@ -1,10 +1,12 @@
 #include "livekv/net/http_session.hpp"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include "livekv/http/problem.hpp"
@@ -22,19 +24,14 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t first_read_bytes = 4096;
+constexpr std::size_t body_read_bytes = 64 * 1024;
 constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
 
 // The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
 std::size_t max_target_bytes(const config& cfg) { return cfg.max_key_bytes * 3 + 4096; }
 
-// Parse errors that mean "the client sent something that is not HTTP/1.1".
-bool is_malformed_request(const beast::error_code& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
-         ec != bhttp::error::header_limit && ec != bhttp::error::body_limit;
-}
-
-std::string endpoint_string(const asio::ip::tcp::socket& s) {
+template <class Socket>
+std::string endpoint_string(const Socket& s) {
   beast::error_code ec;
   const auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
@@ -44,8 +41,11 @@ std::string endpoint_string(const asio::ip::tcp::socket& s) {
 
 }  // namespace
 
-http_session::http_session(asio::ip::tcp::socket&& socket, session_env& env)
-    : stream_(std::move(socket)), env_(env), client_(endpoint_string(stream_.socket())) {
+http_session::http_session(socket_type&& socket, session_env& env)
+    : socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      env_(env),
+      client_(endpoint_string(socket_)) {
   env_.state.connections.fetch_add(1, std::memory_order_relaxed);
   env_.state.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -57,17 +57,20 @@ http_session::~http_session() {
 
 void http_session::start() {
   env_.registry.add(shared_from_this());
-  // Small responses go out at once; Nagle would hold them back waiting for an ACK.
+  deadline_.bind(weak_from_this(), [this] { on_timeout(); });
   beast::error_code ec;
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  // Small responses go out at once; Nagle would hold them back waiting for an ACK.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // Answers are first written synchronously (see send()); a full socket must say so, not block.
+  socket_.non_blocking(true, ec);
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (self->env_.state.draining) return self->close();
     self->wait_for_request();
   });
 }
 
 void http_session::drain() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
     // An idle connection has nothing in flight: close it now. A busy one closes after its answer.
     if (self->idle_) self->close();
@@ -78,10 +81,10 @@ void http_session::wait_for_request() {
   if (draining_) return close();
   // Bytes of a pipelined request may already be buffered; otherwise wait for the first byte
   // under the idle timeout, and only then start the (shorter) request timeout.
-  if (buffer_.size() > 0) return read_header();
+  if (buffer_.size() > 0) return start_request();
   idle_ = true;
-  stream_.expires_after(env_.cfg.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(first_read_bytes),
+  deadline_.set(env_.cfg.idle_timeout);
+  socket_.async_read_some(buffer_.prepare(first_read_bytes),
                           beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
 }
 
@@ -89,30 +92,57 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
   idle_ = false;
   if (ec) return close();  // peer closed, idle timeout, or drain
   buffer_.commit(n);
-  read_header();
+  start_request();
 }
 
-void http_session::read_header() {
+void http_session::start_request() {
+  deadline_.clear();  // a request that is complete in the buffer needs no timeout at all
+  timed_ = false;
+  request_started_ = std::chrono::steady_clock::now();
+  bytes_in_ = 0;
+  match_ = {};
+  request_id_.clear();
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(env_.cfg.max_header_bytes));
   // No body limit yet: the route, known once the head is read, sets it (see on_header).
   parser_->body_limit(boost::none);
-  stream_.expires_after(env_.cfg.header_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+  parser_->eager(false);  // stop after the head: the route decides whether to read the body
+  parse_head();
 }
 
-void http_session::on_header(beast::error_code ec, std::size_t n) {
-  request_started_ = std::chrono::steady_clock::now();
-  bytes_in_ = n;
-  match_ = {};
-  request_id_.clear();
+void http_session::read_more(std::size_t max_bytes, handler_fn next) {
+  if (!timed_) {
+    // The request timeout runs from the first wait for more of the request to its last byte.
+    timed_ = true;
+    deadline_.set(env_.cfg.header_timeout);
+  }
+  socket_.async_read_some(buffer_.prepare(max_bytes), beast::bind_front_handler(next, shared_from_this()));
+}
+
+void http_session::parse_head() {
+  beast::error_code ec = bhttp::error::need_more;
+  if (buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    bytes_in_ += used;
+  }
+  if (ec == bhttp::error::need_more) return read_more(first_read_bytes, &http_session::on_head_bytes);
   if (ec == bhttp::error::header_limit)
     return reject(errc::headers_too_large,
                   "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");
-  if (is_malformed_request(ec)) return reject(errc::bad_request, "malformed HTTP request: " + ec.message());
-  if (ec) return close();
+  if (ec) return reject(errc::bad_request, "malformed HTTP request: " + ec.message());
+  on_header();
+}
 
+void http_session::on_head_bytes(beast::error_code ec, std::size_t n) {
+  // End of stream, a reset or the timeout before a whole head: nobody to answer.
+  if (ec) return close();
+  buffer_.commit(n);
+  parse_head();
+}
+
+void http_session::on_header() {
+  request_started_ = std::chrono::steady_clock::now();
   const auto& req = parser_->get();
   if (req.target().size() > max_target_bytes(env_.cfg))
     return reject(errc::uri_too_long,
@@ -139,38 +169,50 @@ void http_session::on_header(beast::error_code ec, std::size_t n) {
   if (req.method() == bhttp::verb::put && !length && !parser_->chunked())
     return reject(errc::length_required, "send a Content-Length (or chunked Transfer-Encoding) with PUT");
 
+  parser_->eager(true);  // from here on, parse as much of the body as has arrived
   // curl and browsers ask before sending a large body; say yes only once the limits passed.
   if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
-    auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
-    continue_ = interim;
-    return bhttp::async_write(stream_, *interim,
-                              beast::bind_front_handler(&http_session::on_continue_sent, shared_from_this()));
+    static constexpr std::string_view interim_11 = "HTTP/1.1 100 Continue\r\n\r\n";
+    static constexpr std::string_view interim_10 = "HTTP/1.0 100 Continue\r\n\r\n";
+    const auto interim = req.version() == 10 ? interim_10 : interim_11;
+    deadline_.set(env_.cfg.idle_timeout);
+    return asio::async_write(socket_, asio::buffer(interim.data(), interim.size()),
+                             beast::bind_front_handler(&http_session::on_continue_sent, shared_from_this()));
   }
-  read_body();
+  parse_body();
 }
 
 void http_session::on_continue_sent(beast::error_code ec, std::size_t) {
-  continue_.reset();
   if (ec) return close();
-  read_body();
+  timed_ = false;  // the client starts its body now: time it from here
+  parse_body();
 }
 
-void http_session::read_body() {
-  if (parser_->is_done()) return serve();
-  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_body, shared_from_this()));
-}
-
-void http_session::on_body(beast::error_code ec, std::size_t n) {
-  bytes_in_ += n;
-  if (ec == bhttp::error::body_limit)
-    return reject(errc::value_too_large,
-                  "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
-  if (is_malformed_request(ec)) return reject(errc::bad_request, "malformed HTTP request body: " + ec.message());
-  if (ec) return close();
+void http_session::parse_body() {
+  while (!parser_->is_done()) {
+    if (buffer_.size() == 0) return read_more(body_read_bytes, &http_session::on_body_bytes);
+    beast::error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    bytes_in_ += used;
+    if (ec == bhttp::error::need_more || (!ec && used == 0))
+      return read_more(body_read_bytes, &http_session::on_body_bytes);
+    if (ec == bhttp::error::body_limit)
+      return reject(errc::value_too_large,
+                    "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
+    if (ec) return reject(errc::bad_request, "malformed HTTP request body: " + ec.message());
+  }
   serve();
 }
 
+void http_session::on_body_bytes(beast::error_code ec, std::size_t n) {
+  if (ec) return close();  // a body cut short or timed out: the request cannot be served
+  buffer_.commit(n);
+  parse_body();
+}
+
 void http_session::serve() {
+  deadline_.clear();  // a handler may take its time (a durable write waits for fsync)
   http::request& req = parser_->get();
   env_.state.requests_total.fetch_add(1, std::memory_order_relaxed);
   const auto target = http::split_target(req.target());
@@ -193,14 +235,19 @@ void http_session::serve() {
       auto take_over = std::move(ctx.take_over);
       http::request taken = parser_->release();
       parser_.reset();
-      return take_over(std::move(stream_), std::move(buffer_), std::move(taken));
+      deadline_.cancel();
+      // Streams use blocking-mode semantics of their own (Beast's stream owns its timeouts).
+      beast::error_code ec;
+      socket_.non_blocking(false, ec);
+      return take_over(beast::tcp_stream(asio::ip::tcp::socket(std::move(socket_))), std::move(buffer_),
+                       std::move(taken));
     }
     if (ctx.defer) {
       // The answer waits (e.g. for fsync); the strand stays free for nothing else on this
       // connection, so later pipelined requests wait too and answers keep their order.
       res_.emplace(std::move(res));
       ctx.defer([self = shared_from_this(), keep_alive = req.keep_alive()](std::optional<http::response> r) {
-        asio::post(self->stream_.get_executor(),
+        asio::post(self->socket_.get_executor(),
                    [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
       });
       return;
@@ -238,10 +285,6 @@ void http_session::send(http::response&& res, bool keep_alive) {
     if (http::is_sane_request_id(given)) request_id_ = std::string(given);
   }
   if (request_id_.empty()) request_id_ = http::make_request_id();
-  res.set("X-Request-Id", request_id_);
-  static const std::string server_header = "livekv/" + std::string(livekv::version);  // built once
-  res.set(bhttp::field::server, server_header);
-  res.set("KV-Revision", std::to_string(env_.store.revision()));
   closing_ = !keep_alive || draining_ || env_.state.draining;
   res.keep_alive(!closing_);
   const auto code = res.result();
@@ -256,16 +299,66 @@ void http_session::send(http::response&& res, bool keep_alive) {
     res.prepare_payload();
   }
   res_.emplace(std::move(res));
-  stream_.expires_after(env_.cfg.idle_timeout);
-  bhttp::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+  // The fields every answer carries go straight into the head, not through the response's fields.
+  static const std::string server_header = "livekv/" + std::string(livekv::version);  // built once
+  head_.start(*res_);
+  head_.add("X-Request-Id", request_id_);
+  head_.add("Server", server_header);
+  head_.add("KV-Revision", env_.store.revision());
+  head_.finish();
+  const std::string_view head = head_.view();
+  const std::string_view body = res_->body().view();
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
+                                            asio::buffer(body.data(), body.size())};
+  write_total_ = head.size() + body.size();
+
+  // Most answers fit the socket's send buffer: one sendmsg, no asynchronous write, no timer.
+  beast::error_code ec;
+  const std::size_t sent = socket_.write_some(buffers, ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return on_write(ec, 0);
+  if (!ec && sent == write_total_) return written(sent);
+  // The rest goes out asynchronously, under the idle timeout (a reader that stopped reading).
+  const std::size_t done = ec ? 0 : sent;
+  if (done < head.size()) {
+    buffers[0] = asio::buffer(head.data() + done, head.size() - done);
+  } else {
+    buffers[0] = asio::const_buffer();
+    buffers[1] = asio::buffer(body.data() + (done - head.size()), body.size() - (done - head.size()));
+  }
+  deadline_.set(env_.cfg.idle_timeout);
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this(), done](beast::error_code wec, std::size_t n) {
+                      self->on_write(wec, done + n);
+                    });
 }
 
 void http_session::on_write(beast::error_code ec, std::size_t n) {
+  if (ec) {
+    log_access(n);
+    res_.reset();
+    parser_.reset();
+    return close();
+  }
+  written(n);
+}
+
+void http_session::written(std::size_t n) {
   log_access(n);
   res_.reset();
   parser_.reset();
-  if (ec || closing_) return close();
+  if (closing_) return close();
+  // A pipelined request already in the buffer is started from the strand's queue rather than from
+  // here: a write that completed at once would otherwise recurse once per buffered request.
+  if (buffer_.size() > 0) {
+    return asio::post(socket_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  }
   wait_for_request();
+}
+
+void http_session::on_timeout() {
+  // Like Beast's tcp_stream: the pending operation ends with an error and the session closes.
+  beast::error_code ec;
+  socket_.close(ec);
 }
 
 void http_session::log_access(std::size_t bytes) {
@@ -298,25 +391,27 @@ void http_session::log_access(std::size_t bytes) {
 
 void http_session::close() {
   beast::error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (linger_ && !ec) {
     // Closing with unread request bytes makes the kernel send RST, which can destroy our error
     // response before the client reads it. Read and discard (briefly, boundedly) until the client
     // has seen our FIN and closed its side.
     linger_ = false;
-    stream_.expires_after(std::chrono::seconds(2));
+    deadline_.set(std::chrono::seconds(2));
     return discard_input();
   }
-  stream_.socket().close(ec);
+  deadline_.cancel();
+  socket_.close(ec);
 }
 
 void http_session::discard_input() {
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(buffer_.prepare(first_read_bytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  socket_.async_read_some(buffer_.prepare(first_read_bytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->discarded_ += n;
     if (ec || self->discarded_ > linger_max_bytes) {
       beast::error_code ignored;
-      self->stream_.socket().close(ignored);
+      self->deadline_.cancel();
+      self->socket_.close(ignored);
       return;
     }
     self->discard_input();

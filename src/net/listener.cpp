@@ -46,7 +46,7 @@ void listener::accept() {
                          boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(boost::beast::error_code ec, asio::ip::tcp::socket socket) {
+void listener::on_accept(boost::beast::error_code ec, http_session::socket_type socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // EMFILE and friends: usually transient. Back off briefly instead of spinning on the error.

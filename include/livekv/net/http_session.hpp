@@ -1,7 +1,8 @@
 #pragma once
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -11,9 +12,11 @@
 
 #include "livekv/config.hpp"
 #include "livekv/http/http_metrics.hpp"
+#include "livekv/http/response_head.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/http/types.hpp"
 #include "livekv/net/connection_registry.hpp"
+#include "livekv/net/deadline.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/store/kv_store.hpp"
 
@@ -35,46 +38,65 @@ struct session_env {
 // One HTTP/1.1 connection. Requests are served one at a time in arrival order (pipelined requests
 // wait in the read buffer, which bounds them). Every operation runs on the socket's strand.
 // Lifetime: owned by the pending asynchronous operation's handler (shared_from_this).
+//
+// The hot path is kept to the system calls a request needs: bytes already read are parsed at once
+// (no asynchronous hop when the request is complete in the buffer), the answer is written with one
+// non-blocking sendmsg of head and body (an asynchronous write only if the socket is full), and the
+// timeouts live in one lazily re-armed timer (net/deadline).
 class http_session : public connection_registry::member, public std::enable_shared_from_this<http_session> {
  public:
-  http_session(boost::asio::ip::tcp::socket&& socket, session_env& env);
+  using executor_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+  // The strand as the socket's concrete executor type: no type-erased executor copies per operation.
+  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor_type>;
+
+  http_session(socket_type&& socket, session_env& env);
   ~http_session() override;
   void start();
   void drain() override;
 
  private:
   using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using handler_fn = void (http_session::*)(boost::beast::error_code, std::size_t);
 
   void wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
-  void read_header();
-  void on_header(boost::beast::error_code ec, std::size_t n);
+  void start_request();
+  void parse_head();
+  void on_head_bytes(boost::beast::error_code ec, std::size_t n);
+  void on_header();
   void on_continue_sent(boost::beast::error_code ec, std::size_t n);
-  void read_body();
-  void on_body(boost::beast::error_code ec, std::size_t n);
+  void parse_body();
+  void on_body_bytes(boost::beast::error_code ec, std::size_t n);
+  // Reads more of the current request: the request timeout starts with its first wait.
+  void read_more(std::size_t max_bytes, handler_fn next);
   void serve();
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void reject(errc code, std::string detail);  // answers with a problem and closes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
+  void written(std::size_t n);
+  void on_timeout();
   void close();
   void discard_input();
   void log_access(std::size_t bytes);
 
-  boost::beast::tcp_stream stream_;
+  socket_type socket_;
+  deadline deadline_;
   boost::beast::flat_buffer buffer_;
   session_env& env_;
   std::string client_;
   std::optional<parser_type> parser_;
   std::optional<http::response> res_;  // the response being written
+  http::response_head head_;           // its serialized head (reused, so it stops allocating)
   http::router::match match_;          // the route of the current request
-  std::shared_ptr<void> continue_;     // the 100 Continue interim response being written
   std::chrono::steady_clock::time_point request_started_;
   std::string req_target_;         // for the access log
   std::string request_id_;
   boost::beast::http::verb req_method_ = boost::beast::http::verb::unknown;
   std::uint64_t bytes_in_ = 0;
+  std::size_t write_total_ = 0;  // bytes of the response being written
   bool idle_ = false;      // waiting for the first byte of a request
+  bool timed_ = false;     // the current request's timeout is running
   bool draining_ = false;  // finish the current request, then close
   bool closing_ = false;   // close after the current write
   bool linger_ = false;    // drain unread input before closing (after a rejected request)

@@ -23,7 +23,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void accept();
-  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept(boost::beast::error_code ec, http_session::socket_type socket);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;  // used only on its strand
