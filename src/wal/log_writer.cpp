@@ -61,21 +61,64 @@ result<std::uint64_t> log_writer::append(const store::logged_commit& c) {
     ticket = opts_.policy == fsync_policy::no && pending_.size() < max_unwritten_bytes ? 0 : appended_end_;
   }
   scratch_.swap(payload);
-  wake_.notify_one();
+  // Under everysec the waiter writes (write_inline); the log thread picks up within a second
+  // what no one waits for.
+  if (opts_.policy != fsync_policy::everysec) wake_.notify_one();
   return ticket;
 }
 
 void log_writer::when_durable(std::uint64_t ticket, std::function<void(status)> done) {
   status outcome;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (failure_.ok() && ticket > acked_end_) {
       waiters_.push_back({ticket, std::move(done)});
+      if (opts_.policy == fsync_policy::everysec) write_inline(lock);
       return;
     }
     outcome = failure_;
   }
   done(outcome);
+}
+
+void log_writer::write_inline(std::unique_lock<std::mutex>& lock) {
+  // A writer busy elsewhere looks at pending_ again before it lets go, so our frames are not left
+  // behind. Cuts, rotations, syncs and shutdown stay with the log thread (it has been woken).
+  while (!writing_ && !pending_.empty() && failure_.ok() && !stopping_ && !cut_requested_ && !rotate_requested_ &&
+         !sync_requested_ && !writer_wanted_) {
+    writing_ = true;
+    inline_batch_.swap(pending_);
+    pending_.clear();
+    const std::uint64_t batch_end = appended_end_;
+    lock.unlock();
+    status s = file_.write_all(inline_batch_);
+    const bool full = s && file_.size() >= opts_.segment_bytes;
+    lock.lock();
+    writing_ = false;
+    if (!s) fail(s);
+    if (failure_.ok()) {
+      stats_.bytes_written += inline_batch_.size();
+      ++stats_.writes;
+      written_end_ = batch_end;
+      acked_end_ = written_end_;
+      growth_since_cut_ += inline_batch_.size();
+    }
+    if (full) rotate_requested_ = true;
+    if (full || writer_wanted_ || !failure_.ok()) wake_.notify_one();
+    std::vector<waiter> ready;
+    auto mid = std::partition(waiters_.begin(), waiters_.end(),
+                              [&](const waiter& w) { return failure_.ok() && w.ticket > acked_end_; });
+    std::move(mid, waiters_.end(), std::back_inserter(ready));
+    waiters_.erase(mid, waiters_.end());
+    const status outcome = failure_;
+    const std::uint64_t growth = growth_since_cut_;
+    const bool wrote = !inline_batch_.empty();
+    inline_batch_.clear();
+    lock.unlock();
+    for (auto& w : ready) w.done(outcome);
+    if (opts_.on_growth && wrote) opts_.on_growth(growth);
+    lock.lock();
+  }
 }
 
 void log_writer::cut(std::uint64_t next_revision) {
@@ -154,13 +197,24 @@ void log_writer::run() {
     const auto has_work = [&] {
       // After a failure only stopping matters: nothing more will be written.
       if (!failure_.ok()) return stopping_ || !pending_.empty() || sync_requested_ || cut_requested_;
-      return !pending_.empty() || stopping_ || sync_requested_ || cut_requested_ || sync_due();
+      return !pending_.empty() || stopping_ || sync_requested_ || cut_requested_ || rotate_requested_ || sync_due();
     };
     if (failure_.ok() && opts_.policy == fsync_policy::everysec && synced_end_ < written_end_)
       wake_.wait_until(lock, last_sync_ + std::chrono::seconds(1), has_work);
+    else if (opts_.policy == fsync_policy::everysec)
+      // Appends do not wake us under everysec: look once a second for frames no one waits for.
+      wake_.wait_until(lock, clock_type::now() + std::chrono::seconds(1), has_work);
     else
       wake_.wait(lock, has_work);
     if (!has_work()) continue;
+    if (writing_) {
+      // An inline writer has the file: it wakes us when it is done, and starts no new write.
+      writer_wanted_ = true;
+      wake_.wait(lock, [&] { return !writing_; });
+      writer_wanted_ = false;
+    }
+    writing_ = true;
+    rotate_requested_ = false;
 
     std::string batch;
     batch.swap(pending_);
@@ -178,6 +232,8 @@ void log_writer::run() {
 
     status s;
     bool synced = false;
+    bool released = false;  // writing_ was given up before the sync
+    bool full = false;      // then: the segment had reached its size, to be rotated next pass
     if (ok_so_far) {
       const std::string_view all(batch);
       if (cut) {
@@ -189,13 +245,33 @@ void log_writer::run() {
         s = file_.write_all(all);
       }
       if (s && want_sync) {
+        if (opts_.policy == fsync_policy::everysec && !cut && !stop) {
+          full = file_.size() >= opts_.segment_bytes;  // read while the file is still ours
+          // The once-a-second sync needs only the descriptor: inline writers may append meanwhile
+          // instead of waiting out the fdatasync (it put milliseconds on the p99 of a PUT).
+          // What was just written is acknowledged now, as an inline write would be.
+          std::vector<waiter> written;
+          lock.lock();
+          writing_ = false;
+          written_end_ = std::max(written_end_, batch_end);
+          acked_end_ = written_end_;
+          auto mid = std::partition(waiters_.begin(), waiters_.end(),
+                                    [&](const waiter& w) { return failure_.ok() && w.ticket > acked_end_; });
+          std::move(mid, waiters_.end(), std::back_inserter(written));
+          waiters_.erase(mid, waiters_.end());
+          const status outcome = failure_;
+          lock.unlock();
+          released = true;
+          for (auto& w : written) w.done(outcome);
+        }
         const auto t0 = clock_type::now();
         s = file_.sync();
         synced = true;
         if (opts_.on_sync) opts_.on_sync(std::chrono::duration<double>(clock_type::now() - t0).count());
       }
       // Rotate by size at a batch boundary: the new segment starts after the last appended frame.
-      if (s && !cut && file_.size() >= opts_.segment_bytes) {
+      // (Having let go of the file, the next pass rotates: see rotate_requested_ below.)
+      if (s && !cut && !released && file_.size() >= opts_.segment_bytes) {
         if (!synced) s = file_.sync();
         synced = s.ok();
         if (s) s = open_segment(last_revision + 1);
@@ -204,11 +280,14 @@ void log_writer::run() {
 
     std::vector<waiter> ready;
     lock.lock();
+    if (!released) writing_ = false;
+    else if (s && full) rotate_requested_ = true;
     if (!s) fail(s);
     if (failure_.ok()) {
       stats_.bytes_written += batch.size();
       if (!batch.empty()) ++stats_.writes;
-      written_end_ = batch_end;
+      // Inline writers may have written past this batch while the log thread synced.
+      written_end_ = std::max(written_end_, batch_end);
       if (synced) {
         ++stats_.syncs;
         synced_end_ = batch_end;

@@ -36,6 +36,11 @@ struct log_stats {
 // The append side of the write-ahead log. append() (on the committing thread, under the store's
 // commit lock) only copies the encoded frame into a buffer; one log thread writes buffered frames
 // in batches, syncs them per policy, rotates segments, and completes waiters. Thread-safe.
+//
+// Under everysec the thread waiting for its write (when_durable) writes the buffered frames itself
+// when no one else is writing: handing each write to the log thread cost two context switches per
+// request on a busy core (0.9 per PUT measured, ~40 % of the server's CPU). The log thread then
+// only syncs once a second, cuts and rotates segments, and writes frames no one waits for.
 // A failed write or fsync fails the log for good: appends and waiters get errc::read_only.
 class log_writer final : public store::commit_log {
  public:
@@ -75,6 +80,9 @@ class log_writer final : public store::commit_log {
   };
   log_writer(options opts, io::append_file file);
   void run();
+  // Under everysec: writes pending frames on the calling thread while no one else writes, then
+  // completes the waiters it made durable. Called and returns with `lock` held.
+  void write_inline(std::unique_lock<std::mutex>& lock);
   status open_segment(std::uint64_t first_revision);
   void fail(const status& s);
 
@@ -97,6 +105,11 @@ class log_writer final : public store::commit_log {
   std::size_t cut_at_ = 0;              // offset in pending_ where the new segment starts
   std::uint64_t cut_revision_ = 0;
   bool sync_requested_ = false;
+  bool rotate_requested_ = false;       // an inline write filled the segment: the log thread rotates
+  // file_ has one writer at a time: the log thread or an inline writer. Whoever sets writing_ owns
+  // file_ until it clears it; the log thread, finding it set, says so (writer_wanted_) and waits.
+  bool writing_ = false;
+  bool writer_wanted_ = false;
   bool stopping_ = false;
   bool stopped_ = false;                // the log thread has exited
   status failure_;                      // non-ok once the log failed
@@ -106,8 +119,9 @@ class log_writer final : public store::commit_log {
   std::uint64_t last_revision_ = 0;     // of the last frame appended (names the next segment)
 
   std::string scratch_;  // encoding buffer; append() is only ever called by one thread at a time
+  std::string inline_batch_;  // the frames an inline writer is writing (kept for its capacity)
 
-  // Log thread only.
+  // Owned by the writer of the moment (see writing_).
   io::append_file file_;
   std::chrono::steady_clock::time_point last_sync_;
 };
