@@ -31,6 +31,21 @@ TEST(problem, invalid_utf8_in_detail_does_not_throw) {
   EXPECT_FALSE(nlohmann::json::parse(res.body().text, nullptr, false).is_discarded());
 }
 
+// The direct writer of the common case must say exactly what nlohmann would: compare them for
+// every code and a detail with quotes, backslashes, controls and non-ASCII text.
+TEST(problem, the_direct_body_is_the_json_the_general_path_writes) {
+  const nlohmann::ordered_json none = nlohmann::ordered_json::object();
+  for (int i = 1; i <= static_cast<int>(errc::internal); ++i) {
+    const auto code = static_cast<errc>(i);
+    const std::string detail = "key \"a\\b\"\n\t\b\f\r\x01\x1f caf\xc3\xa9 \xe2\x82\xac";
+    const auto direct = make_problem(code, detail, 11);
+    const auto general = make_problem(code, detail, 11, &none);  // an empty extra takes the nlohmann path
+    EXPECT_EQ(direct.body().text, general.body().text) << problem_for(code).code;
+    EXPECT_EQ(direct.result(), general.result());
+    EXPECT_EQ(direct[field::content_type], general[field::content_type]);
+  }
+}
+
 TEST(problem, every_error_code_has_a_unique_code_and_a_client_or_server_status) {
   std::set<std::string_view> codes;
   for (int i = 1; i <= static_cast<int>(errc::internal); ++i) {
