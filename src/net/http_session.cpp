@@ -246,10 +246,24 @@ void http_session::serve() {
       // The answer waits (e.g. for fsync); the strand stays free for nothing else on this
       // connection, so later pipelined requests wait too and answers keep their order.
       res_.emplace(std::move(res));
-      ctx.defer([self = shared_from_this(), keep_alive = req.keep_alive()](std::optional<http::response> r) {
+      const bool keep_alive = req.keep_alive();
+      in_defer_ = true;
+      ctx.defer([self = shared_from_this(), keep_alive](std::optional<http::response> r) {
+        // Answered before defer() returned, on this strand (an everysec write done inline): keep
+        // the answer and send it below, rather than a round trip through the event loop.
+        if (self->socket_.get_executor().running_in_this_thread() && self->in_defer_) {
+          self->early_ = std::move(r);
+          self->answered_early_ = true;
+          return;
+        }
         asio::post(self->socket_.get_executor(),
                    [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
       });
+      in_defer_ = false;
+      if (answered_early_) {
+        answered_early_ = false;
+        resume(std::exchange(early_, std::nullopt), keep_alive);
+      }
       return;
     }
     send(std::move(res), req.keep_alive());

@@ -232,6 +232,19 @@ TEST_F(kv_crud_test, utf8_keys_round_trip) {
   EXPECT_EQ(client().get(kv_path(key)).body, "v");
 }
 
+TEST_F(kv_crud_test, keys_with_quotes_and_backslashes_come_back_intact_in_json) {
+  const std::string key = "say \"hi\" \\ or {not}";
+  const auto put = client().put(kv_path(key), "v");
+  ASSERT_EQ(put.status, 201) << put;
+  EXPECT_EQ(put.json()["key"], key);
+  EXPECT_EQ(put.json()["created"], true);
+  const auto again = client().put(kv_path(key), "w");
+  ASSERT_EQ(again.status, 200) << again;
+  EXPECT_EQ(again.json()["key"], key);
+  EXPECT_EQ(again.json()["created"], false);
+  EXPECT_EQ(again.json()["revision"], put.json()["revision"].get<std::uint64_t>() + 1);
+}
+
 TEST_F(kv_crud_test, binary_values_round_trip_byte_for_byte) {
   std::string value;
   for (int i = 0; i < 512; ++i) value += static_cast<char>(i % 256);

@@ -95,6 +95,9 @@ class http_session : public connection_registry::member, public std::enable_shar
   boost::beast::http::verb req_method_ = boost::beast::http::verb::unknown;
   std::uint64_t bytes_in_ = 0;
   std::size_t write_total_ = 0;  // bytes of the response being written
+  std::optional<http::response> early_;  // a deferred answer given during the defer() call
+  bool in_defer_ = false;                // inside a handler's defer() call
+  bool answered_early_ = false;          // early_ holds the answer (nullopt: send res_)
   bool idle_ = false;      // waiting for the first byte of a request
   bool timed_ = false;     // the current request's timeout is running
   bool draining_ = false;  // finish the current request, then close
