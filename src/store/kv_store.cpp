@@ -64,7 +64,7 @@ bool kv_store::holds(const condition& c, const entry* current) const {
     case condition::kind::mod_revision:
       return (current ? current->mod_revision : 0) == c.revision;
     case condition::kind::value_equals:
-      return current && current->val->bytes == c.bytes;
+      return current && current->val->bytes() == c.bytes;
     case condition::kind::exists:
       return (current != nullptr) == c.present;
   }
@@ -153,11 +153,11 @@ void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t
       if (it == map_.end()) {
         it = map_.emplace(op.key, entry{op.val, rev, rev, 1, expires}).first;
         index_.insert(it->first);
-        bytes_ += it->first.size() + op.val->bytes.size();
+        bytes_ += it->first.size() + op.val->bytes().size();
         out.created = true;
       } else {
         entry& e = it->second;
-        bytes_ = bytes_ - e.val->bytes.size() + op.val->bytes.size();
+        bytes_ = bytes_ - e.val->bytes().size() + op.val->bytes().size();
         if (e.expires_at_ms != 0) --ttl_keys_;
         e.val = op.val;
         e.mod_revision = rev;
@@ -175,7 +175,7 @@ void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t
       if (it == map_.end()) return;
       out.changed = true;
       if (it->second.expires_at_ms != 0) --ttl_keys_;
-      bytes_ -= it->first.size() + it->second.val->bytes.size();
+      bytes_ -= it->first.size() + it->second.val->bytes().size();
       index_.erase(it->first);
       map_.erase(it);
       return;
@@ -253,7 +253,7 @@ void kv_store::load_entry(std::string key, const entry& e) {
   std::unique_lock lock(map_mutex_);
   auto [it, inserted] = map_.insert_or_assign(std::move(key), e);
   if (inserted) index_.insert(it->first);
-  bytes_ += it->first.size() + e.val->bytes.size();
+  bytes_ += it->first.size() + e.val->bytes().size();
   if (e.expires_at_ms != 0) {
     ++ttl_keys_;
     deadlines_.push_back({e.expires_at_ms, e.mod_revision, it->first});

@@ -12,7 +12,7 @@ namespace {
 
 commit_request put(std::string key, std::string value) {
   commit_request r;
-  r.ops.push_back({operation::kind::put, std::move(key), make_value(std::move(value))});
+  r.ops.push_back({operation::kind::put, std::move(key), make_value(value)});
   return r;
 }
 
@@ -52,7 +52,7 @@ TEST(kv_store, put_tracks_create_mod_revision_and_version) {
   commit_ok(s, put("k", "v2"));
   const auto e = s.get("k");
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->val->bytes, "v2");
+  EXPECT_EQ(e->val->bytes(), "v2");
   EXPECT_EQ(e->create_revision, 1u);
   EXPECT_EQ(e->mod_revision, 3u);
   EXPECT_EQ(e->version, 2u);
@@ -66,7 +66,7 @@ TEST(kv_store, put_reports_created_only_for_new_keys_and_returns_previous) {
   auto second = s.commit(put("k", "v2"));
   EXPECT_FALSE(second->results[0].created);
   ASSERT_TRUE(second->results[0].previous);
-  EXPECT_EQ(second->results[0].previous->val->bytes, "v1");
+  EXPECT_EQ(second->results[0].previous->val->bytes(), "v1");
 }
 
 TEST(kv_store, recreated_key_starts_a_new_life) {
@@ -106,7 +106,7 @@ TEST(kv_store, failed_condition_applies_nothing_and_takes_no_revision) {
   ASSERT_TRUE(out->failed_current);
   EXPECT_EQ(out->failed_current->mod_revision, 1u);
   EXPECT_EQ(s.revision(), 1u);
-  EXPECT_EQ(s.get("k")->val->bytes, "v");
+  EXPECT_EQ(s.get("k")->val->bytes(), "v");
   EXPECT_FALSE(s.get("other"));
 }
 
@@ -157,7 +157,7 @@ TEST(kv_store, read_only_commit_takes_no_revision) {
   auto out = s.commit(r);
   EXPECT_EQ(out->revision, 1u);
   ASSERT_TRUE(out->results[0].previous);
-  EXPECT_EQ(out->results[0].previous->val->bytes, "1");
+  EXPECT_EQ(out->results[0].previous->val->bytes(), "1");
   EXPECT_EQ(s.revision(), 1u);
 }
 
@@ -245,7 +245,7 @@ TEST(kv_store, a_held_value_survives_overwrite) {
   commit_ok(s, put("k", "old"));
   const auto held = s.get("k");
   commit_ok(s, put("k", "new"));
-  EXPECT_EQ(held->val->bytes, "old");
+  EXPECT_EQ(held->val->bytes(), "old");
 }
 
 // Writers on shared and private keys with concurrent readers: revisions are a gapless sequence,
