@@ -155,8 +155,8 @@ result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& p
       const auto version = in.fixed<std::uint64_t>();
       const auto expires = in.fixed<std::uint64_t>();
       if (!key || !ct || !val || !create || !mod || !version || !expires) return damaged(f.offset, "truncated entry");
-      store.load_entry(std::string(*key), store::entry{store::make_value(*val, *ct), *create,
-                                                       *mod, *version, static_cast<std::int64_t>(*expires)});
+      store.load_entry(*key, store::entry{store::make_value(*val, *ct), *create, *mod, *version,
+                                          static_cast<std::int64_t>(*expires)});
       ++info.entries;
     }
   }
