@@ -5,7 +5,7 @@
 namespace livekv::handlers {
 
 console_handler::console_handler()
-    : page_(store::make_value(std::string(console_page()), "text/html; charset=utf-8")),
+    : page_(store::make_value(console_page(), "text/html; charset=utf-8")),
       // connect-src: the page fetches /v1/ and opens ws(s)://<this host>/wal; older browsers do not
       // let 'self' cover ws: and wss:, hence the schemes. frame-ancestors: the page has buttons
       // that write and delete, so no other site may frame it (clickjacking). No forms are submitted
@@ -20,7 +20,7 @@ void console_handler::register_routes(http::router& r) {
 
 http::response console_handler::page(http::request_context& ctx) const {
   http::response res{http::status::ok, ctx.req.version()};
-  res.set(http::field::content_type, page_->content_type);
+  res.set(http::field::content_type, page_->content_type());
   res.set("Content-Security-Policy", csp_);
   // Only the KV GET sets nosniff itself (no global default), so the page sets its own.
   res.set("X-Content-Type-Options", "nosniff");

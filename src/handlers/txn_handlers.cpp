@@ -86,7 +86,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
       else
         req.conditions.push_back({store::condition::kind::exists, *key, 0, {}, false});
     } else if (*val) {
-      req.ops.push_back({store::operation::kind::put, *key, store::make_value(std::move(**val)), 0, 0});
+      req.ops.push_back({store::operation::kind::put, *key, store::make_value(**val), 0, 0});
     } else {
       req.ops.push_back({store::operation::kind::erase, *key, nullptr, 0, 0});
     }
@@ -102,7 +102,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
   if (!out->applied) {
     json extra = json::object();
     if (out->failed_current)
-      set_value_member(extra, "current", out->failed_current->val->bytes);
+      set_value_member(extra, "current", out->failed_current->val->bytes());
     else
       extra["current"] = nullptr;
     extra["current_revision"] = revision_or_null(out->failed_current);
@@ -177,7 +177,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
       if (!val) return http::make_problem(val.error(), v);
       if (!*val) return http::make_problem(errc::bad_json, where + ": put needs value (or value_base64)", v);
       if (auto s = check_value_size(**val, limits_.max_value_bytes, where); !s) return http::make_problem(s, v);
-      store::operation op{store::operation::kind::put, std::move(*key), store::make_value(std::move(**val)), 0, 0};
+      store::operation op{store::operation::kind::put, std::move(*key), store::make_value(**val), 0, 0};
       if (o.contains("ttl")) {
         auto ttl = parse_ttl_json(o["ttl"]);
         if (!ttl) return http::make_problem(status(errc::bad_json, where + ": " + ttl.error().message()), v);
@@ -219,7 +219,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
       default:
         item = {{"op", "get"}, {"key", op.key}, {"found", r.previous.has_value()}};
         if (r.previous) {
-          set_value_member(item, "value", r.previous->val->bytes);
+          set_value_member(item, "value", r.previous->val->bytes());
           item["create_revision"] = r.previous->create_revision;
           item["mod_revision"] = r.previous->mod_revision;
           item["version"] = r.previous->version;

@@ -27,14 +27,14 @@ void append_number(std::string& out, std::string_view name, std::uint64_t n) {
 // ,"value":"…" (text) or ,"value_base64":"…" (bytes that are not UTF-8) or ,"truncated":true
 // (too large to carry), then ,"size":N — the same text/base64 convention as the REST API.
 void append_value(std::string& out, const store::value& v, std::size_t max_value_bytes) {
-  if (v.bytes.size() > max_value_bytes) {
+  if (v.bytes().size() > max_value_bytes) {
     out += ",\"truncated\":true";
-  } else if (util::is_valid_utf8(v.bytes)) {
-    append_string(out, "value", v.bytes);
+  } else if (util::is_valid_utf8(v.bytes())) {
+    append_string(out, "value", v.bytes());
   } else {
-    append_string(out, "value_base64", util::base64_encode(v.bytes));
+    append_string(out, "value_base64", util::base64_encode(v.bytes()));
   }
-  append_number(out, "size", v.bytes.size());
+  append_number(out, "size", v.bytes().size());
 }
 
 void append_prev(std::string& out, const event_op& op, std::size_t max_value_bytes) {
@@ -156,8 +156,8 @@ std::size_t event::footprint() const noexcept {
   std::size_t n = sizeof(event) + subject.size() + client.size();
   for (const auto& op : ops) {
     n += sizeof(event_op) + op.key.size();
-    if (op.val) n += op.val->bytes.size();
-    if (op.prev) n += op.prev->bytes.size();
+    if (op.val) n += op.val->bytes().size();
+    if (op.prev) n += op.prev->bytes().size();
   }
   return n;
 }

@@ -29,29 +29,28 @@ list_page kv_store::list(const list_query& q) const {
   const std::int64_t now = clock_.now_ms();
   std::shared_lock lock(map_mutex_);
   page.revision = revision_.load(std::memory_order_relaxed);
-  auto it = index_.lower_bound(q.prefix);
-  if (q.start_after && *q.start_after >= q.prefix) it = index_.upper_bound(*q.start_after);
+  auto it = table_.lower_bound(q.prefix);
+  if (q.start_after && *q.start_after >= q.prefix) it = table_.upper_bound(*q.start_after);
   page.items.reserve(std::min<std::size_t>(q.limit, 64));
-  for (; it != index_.end() && it->starts_with(q.prefix); ++it) {
-    const entry* e = find_locked(*it);
-    if (e->expired_at(now)) continue;
+  for (; it != table_.end() && it->key().starts_with(q.prefix); ++it) {
+    if (it->e.expired_at(now)) continue;
     if (page.items.size() == q.limit) {
       page.next = page.items.back().key;
       break;
     }
-    page.items.push_back({std::string(*it), *e});
+    page.items.push_back({std::string(it->key()), it->e});
   }
   return page;
 }
 
 store_stats kv_store::stats() const {
   std::shared_lock lock(map_mutex_);
-  return {map_.size(), ttl_keys_, bytes_, revision_.load(std::memory_order_relaxed)};
+  return {table_.size(), ttl_keys_, bytes_, revision_.load(std::memory_order_relaxed)};
 }
 
 const entry* kv_store::find_locked(std::string_view key) const {
-  const auto it = map_.find(key);
-  return it == map_.end() ? nullptr : &it->second;
+  const key_table::node* n = table_.find(key);
+  return n ? &n->e : nullptr;
 }
 
 const entry* kv_store::find_live(std::string_view key, std::int64_t now_ms) const {
@@ -64,7 +63,7 @@ bool kv_store::holds(const condition& c, const entry* current) const {
     case condition::kind::mod_revision:
       return (current ? current->mod_revision : 0) == c.revision;
     case condition::kind::value_equals:
-      return current && current->val->bytes == c.bytes;
+      return current && current->val->bytes() == c.bytes;
     case condition::kind::exists:
       return (current != nullptr) == c.present;
   }
@@ -140,9 +139,8 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
 }
 
 void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t now_ms, op_outcome& out) {
-  auto it = map_.find(op.key);
-  if (it != map_.end() && op.what != operation::kind::expire && !it->second.expired_at(now_ms))
-    out.previous = it->second;
+  key_table::node* n = table_.find(op.key);
+  if (n && op.what != operation::kind::expire && !n->e.expired_at(now_ms)) out.previous = n->e;
   switch (op.what) {
     case operation::kind::get:
       return;
@@ -150,14 +148,13 @@ void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t
       const std::int64_t expires = op.ttl_ms > 0 ? now_ms + op.ttl_ms : 0;
       out.changed = true;
       out.expires_at_ms = expires;
-      if (it == map_.end()) {
-        it = map_.emplace(op.key, entry{op.val, rev, rev, 1, expires}).first;
-        index_.insert(it->first);
-        bytes_ += it->first.size() + op.val->bytes.size();
+      if (!n) {
+        table_.insert(op.key, entry{op.val, rev, rev, 1, expires});
+        bytes_ += op.key.size() + op.val->bytes().size();
         out.created = true;
       } else {
-        entry& e = it->second;
-        bytes_ = bytes_ - e.val->bytes.size() + op.val->bytes.size();
+        entry& e = n->e;
+        bytes_ = bytes_ - e.val->bytes().size() + op.val->bytes().size();
         if (e.expires_at_ms != 0) --ttl_keys_;
         e.val = op.val;
         e.mod_revision = rev;
@@ -168,16 +165,15 @@ void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t
       return;
     }
     case operation::kind::expire:
-      if (it == map_.end() || it->second.mod_revision != op.expect_revision) return;
-      out.previous = it->second;
+      if (!n || n->e.mod_revision != op.expect_revision) return;
+      out.previous = n->e;
       [[fallthrough]];
     case operation::kind::erase: {
-      if (it == map_.end()) return;
+      if (!n) return;
       out.changed = true;
-      if (it->second.expires_at_ms != 0) --ttl_keys_;
-      bytes_ -= it->first.size() + it->second.val->bytes.size();
-      index_.erase(it->first);
-      map_.erase(it);
+      if (n->e.expires_at_ms != 0) --ttl_keys_;
+      bytes_ -= n->key().size() + n->e.val->bytes().size();
+      table_.erase(*n);
       return;
     }
   }
@@ -248,15 +244,22 @@ void kv_store::checkpoint(const std::function<void(std::uint64_t)>& at) {
   at(revision_.load(std::memory_order_relaxed));
 }
 
-void kv_store::load_entry(std::string key, const entry& e) {
+void kv_store::load_entry(std::string_view key, const entry& e) {
   std::lock_guard commit_lock(commit_mutex_);
   std::unique_lock lock(map_mutex_);
-  auto [it, inserted] = map_.insert_or_assign(std::move(key), e);
-  if (inserted) index_.insert(it->first);
-  bytes_ += it->first.size() + e.val->bytes.size();
+  if (key_table::node* n = table_.find(key)) {
+    // A key loaded twice keeps the later entry; undo the earlier one's share of the counters.
+    bytes_ -= n->e.val->bytes().size();
+    if (n->e.expires_at_ms != 0) --ttl_keys_;
+    n->e = e;
+  } else {
+    table_.insert(key, e);
+    bytes_ += key.size();
+  }
+  bytes_ += e.val->bytes().size();
   if (e.expires_at_ms != 0) {
     ++ttl_keys_;
-    deadlines_.push_back({e.expires_at_ms, e.mod_revision, it->first});
+    deadlines_.push_back({e.expires_at_ms, e.mod_revision, std::string(key)});
     std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
   }
 }
@@ -264,7 +267,7 @@ void kv_store::load_entry(std::string key, const entry& e) {
 void kv_store::reserve(std::size_t keys) {
   std::lock_guard commit_lock(commit_mutex_);
   std::unique_lock lock(map_mutex_);
-  map_.reserve(keys);
+  table_.reserve(keys);
 }
 
 void kv_store::set_revision(std::uint64_t revision) {
@@ -291,7 +294,7 @@ void kv_store::replay(const replayed_commit& c) {
       op_outcome ignored;
       apply_locked(o, c.revision, std::numeric_limits<std::int64_t>::min(), ignored);
       if (op.what == operation::kind::put && op.expires_at_ms != 0) {
-        entry& e = map_.find(op.key)->second;
+        entry& e = table_.find(op.key)->e;
         if (e.expires_at_ms == 0) ++ttl_keys_;
         e.expires_at_ms = op.expires_at_ms;
         deadlines.push_back(i);

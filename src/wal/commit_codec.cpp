@@ -34,8 +34,8 @@ void encode_commit(std::string& out, const store::logged_commit& c) {
     util::put_bytes32(out, op.key);
     if (op.what == store::operation::kind::put) {
       util::put_fixed<std::uint64_t>(out, static_cast<std::uint64_t>(op.expires_at_ms));
-      util::put_bytes32(out, op.val->content_type);
-      util::put_bytes32(out, op.val->bytes);
+      util::put_bytes32(out, op.val->content_type());
+      util::put_bytes32(out, op.val->bytes());
     }
   }
 }
@@ -76,7 +76,7 @@ result<store::replayed_commit> decode_commit(std::string_view payload) {
         const auto val = r.bytes32();
         if (!expires || !ct || !val) return bad("truncated put");
         op.expires_at_ms = static_cast<std::int64_t>(*expires);
-        op.val = store::make_value(std::string(*val), std::string(*ct));
+        op.val = store::make_value(*val, *ct);
         break;
       }
       case 2: op.what = store::operation::kind::erase; break;

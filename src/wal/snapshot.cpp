@@ -63,8 +63,8 @@ result<snapshot_info> write_snapshot(const store::kv_store& store, const std::st
       // Frames are cut by size as well as by count: 1024 values of up to 1 MiB would not fit one.
       if (body.size() >= frame_budget) end_frame();
       util::put_bytes32(body, item.key);
-      util::put_bytes32(body, item.e.val->content_type);
-      util::put_bytes32(body, item.e.val->bytes);
+      util::put_bytes32(body, item.e.val->content_type());
+      util::put_bytes32(body, item.e.val->bytes());
       util::put_fixed<std::uint64_t>(body, item.e.create_revision);
       util::put_fixed<std::uint64_t>(body, item.e.mod_revision);
       util::put_fixed<std::uint64_t>(body, item.e.version);
@@ -155,8 +155,8 @@ result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& p
       const auto version = in.fixed<std::uint64_t>();
       const auto expires = in.fixed<std::uint64_t>();
       if (!key || !ct || !val || !create || !mod || !version || !expires) return damaged(f.offset, "truncated entry");
-      store.load_entry(std::string(*key), store::entry{store::make_value(std::string(*val), std::string(*ct)), *create,
-                                                       *mod, *version, static_cast<std::int64_t>(*expires)});
+      store.load_entry(*key, store::entry{store::make_value(*val, *ct), *create, *mod, *version,
+                                          static_cast<std::int64_t>(*expires)});
       ++info.entries;
     }
   }

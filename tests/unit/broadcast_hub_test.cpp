@@ -127,7 +127,7 @@ hub_options quick_ticks(hub_options o = {}) {
 }
 
 store::operation put_op(std::string key, std::string value, std::int64_t ttl_ms = 0) {
-  return {op_kind::put, std::move(key), store::make_value(std::move(value)), ttl_ms, 0};
+  return {op_kind::put, std::move(key), store::make_value(value), ttl_ms, 0};
 }
 store::operation erase_op(std::string key) { return {op_kind::erase, std::move(key), nullptr, 0, 0}; }
 
@@ -730,8 +730,8 @@ TEST_F(logged_hub_test, revisions_older_than_the_ring_come_from_the_log_with_the
   EXPECT_EQ(f.events[4]->kind, event_kind::erase);
   EXPECT_EQ(f.events[5]->kind, event_kind::put);
   EXPECT_EQ(f.events[5]->ops[0].expires_at_ms, s.clock.now_ms() + 1000);
-  EXPECT_EQ(f.events[0]->ops[0].val->bytes, "1");
-  EXPECT_EQ(f.events[1]->ops[0].val->bytes, "2");
+  EXPECT_EQ(f.events[0]->ops[0].val->bytes(), "1");
+  EXPECT_EQ(f.events[1]->ops[0].val->bytes(), "2");
   EXPECT_EQ(f.events[0]->ts_ms, s.clock.now_ms());
 
   // And the rest from the ring, seamlessly.

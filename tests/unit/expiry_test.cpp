@@ -9,7 +9,7 @@ namespace {
 
 commit_request put_ttl(std::string key, std::string value, std::int64_t ttl_ms) {
   commit_request r;
-  r.ops.push_back({operation::kind::put, std::move(key), make_value(std::move(value)), ttl_ms, 0});
+  r.ops.push_back({operation::kind::put, std::move(key), make_value(value), ttl_ms, 0});
   return r;
 }
 
@@ -76,7 +76,7 @@ TEST_F(expiry_test, rewritten_key_keeps_only_its_newest_deadline) {
   put("k", "v2", 1000);
   clock_.advance_ms(100);
   EXPECT_EQ(store_.expire_due(100).expired, 0u);
-  EXPECT_EQ(store_.get("k")->val->bytes, "v2");
+  EXPECT_EQ(store_.get("k")->val->bytes(), "v2");
   clock_.advance_ms(900);
   EXPECT_EQ(store_.expire_due(100).expired, 1u);
 }

@@ -35,7 +35,7 @@ class recording_observer final : public store::commit_observer {
 };
 
 store::operation put_op(std::string key, std::string value, std::int64_t ttl_ms = 0) {
-  return {op_kind::put, std::move(key), store::make_value(std::move(value)), ttl_ms, 0};
+  return {op_kind::put, std::move(key), store::make_value(value), ttl_ms, 0};
 }
 store::operation erase_op(std::string key) { return {op_kind::erase, std::move(key), nullptr, 0, 0}; }
 store::operation get_op(std::string key) { return {op_kind::get, std::move(key), nullptr, 0, 0}; }

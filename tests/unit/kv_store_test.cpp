@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,7 +15,7 @@ namespace {
 
 commit_request put(std::string key, std::string value) {
   commit_request r;
-  r.ops.push_back({operation::kind::put, std::move(key), make_value(std::move(value))});
+  r.ops.push_back({operation::kind::put, std::move(key), make_value(value)});
   return r;
 }
 
@@ -52,7 +55,7 @@ TEST(kv_store, put_tracks_create_mod_revision_and_version) {
   commit_ok(s, put("k", "v2"));
   const auto e = s.get("k");
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->val->bytes, "v2");
+  EXPECT_EQ(e->val->bytes(), "v2");
   EXPECT_EQ(e->create_revision, 1u);
   EXPECT_EQ(e->mod_revision, 3u);
   EXPECT_EQ(e->version, 2u);
@@ -66,7 +69,7 @@ TEST(kv_store, put_reports_created_only_for_new_keys_and_returns_previous) {
   auto second = s.commit(put("k", "v2"));
   EXPECT_FALSE(second->results[0].created);
   ASSERT_TRUE(second->results[0].previous);
-  EXPECT_EQ(second->results[0].previous->val->bytes, "v1");
+  EXPECT_EQ(second->results[0].previous->val->bytes(), "v1");
 }
 
 TEST(kv_store, recreated_key_starts_a_new_life) {
@@ -106,7 +109,7 @@ TEST(kv_store, failed_condition_applies_nothing_and_takes_no_revision) {
   ASSERT_TRUE(out->failed_current);
   EXPECT_EQ(out->failed_current->mod_revision, 1u);
   EXPECT_EQ(s.revision(), 1u);
-  EXPECT_EQ(s.get("k")->val->bytes, "v");
+  EXPECT_EQ(s.get("k")->val->bytes(), "v");
   EXPECT_FALSE(s.get("other"));
 }
 
@@ -157,7 +160,7 @@ TEST(kv_store, read_only_commit_takes_no_revision) {
   auto out = s.commit(r);
   EXPECT_EQ(out->revision, 1u);
   ASSERT_TRUE(out->results[0].previous);
-  EXPECT_EQ(out->results[0].previous->val->bytes, "1");
+  EXPECT_EQ(out->results[0].previous->val->bytes(), "1");
   EXPECT_EQ(s.revision(), 1u);
 }
 
@@ -245,7 +248,7 @@ TEST(kv_store, a_held_value_survives_overwrite) {
   commit_ok(s, put("k", "old"));
   const auto held = s.get("k");
   commit_ok(s, put("k", "new"));
-  EXPECT_EQ(held->val->bytes, "old");
+  EXPECT_EQ(held->val->bytes(), "old");
 }
 
 // Writers on shared and private keys with concurrent readers: revisions are a gapless sequence,
@@ -281,6 +284,58 @@ TEST(kv_store, concurrent_writers_get_unique_gapless_revisions) {
   EXPECT_EQ(s.get("shared")->version, std::uint64_t{threads * per_thread / 2});
   for (int t = 0; t < threads; ++t) EXPECT_EQ(s.get("own/" + std::to_string(t))->version, std::uint64_t{per_thread / 2});
   EXPECT_EQ(s.revision(), std::uint64_t{threads * per_thread});
+}
+
+// Listing walks the ordered index while writers insert into and erase from it (rebalancing the
+// tree and growing the hash buckets under the exclusive lock): every page a reader gets is in
+// strict byte order, within its prefix, and each item carries the value written with its key.
+TEST(kv_store, list_pages_stay_ordered_and_consistent_under_concurrent_inserts_and_erases) {
+  kv_store s;
+  constexpr int writers = 2;
+  constexpr int keys_per_writer = 2000;
+  std::vector<std::thread> pool;
+  for (int w = 0; w < writers; ++w) {
+    pool.emplace_back([&, w] {
+      for (int i = 0; i < keys_per_writer; ++i) {
+        const std::string key = "k/" + std::to_string(w) + "/" + std::to_string(i);
+        commit_ok(s, put(key, key));
+        if (i % 3 == 0) commit_ok(s, erase("k/" + std::to_string(w) + "/" + std::to_string(i / 2)));
+      }
+    });
+  }
+  std::vector<int> disorder(2, 0);
+  for (int r = 0; r < 2; ++r) {
+    pool.emplace_back([&, r] {
+      for (int round = 0; round < 200; ++round) {
+        std::optional<std::string> after;
+        do {
+          const auto page = s.list({"k/", after, 50});
+          for (std::size_t i = 0; i < page.items.size(); ++i) {
+            const auto& item = page.items[i];
+            if (!item.key.starts_with("k/") || item.e.val->bytes() != item.key) ++disorder[static_cast<std::size_t>(r)];
+            if (i > 0 && !(page.items[i - 1].key < item.key)) ++disorder[static_cast<std::size_t>(r)];
+            if (after && !(*after < item.key)) ++disorder[static_cast<std::size_t>(r)];
+          }
+          after = page.next;
+        } while (after);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (const int d : disorder) EXPECT_EQ(d, 0);
+  // The final listing holds exactly the keys not erased, in order.
+  std::vector<std::string> expected;
+  for (int w = 0; w < writers; ++w) {
+    std::set<int> erased;
+    for (int i = 0; i < keys_per_writer; i += 3) erased.insert(i / 2);
+    for (int i = 0; i < keys_per_writer; ++i)
+      if (!erased.contains(i)) expected.push_back("k/" + std::to_string(w) + "/" + std::to_string(i));
+  }
+  std::sort(expected.begin(), expected.end());
+  const auto all = s.list({"k/", std::nullopt, expected.size() + 1});
+  ASSERT_EQ(all.items.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(all.items[i].key, expected[i]);
+  EXPECT_EQ(s.stats().keys, expected.size());
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ TEST_F(txn_handlers_test, cas_swaps_only_the_expected_value) {
   auto ok = cas("k", R"({"expected":"a","new":"b"})");
   EXPECT_EQ(ok.status, 200u);
   EXPECT_EQ(ok.body["revision"], 2);
-  EXPECT_EQ(store_.get("k")->val->bytes, "b");
+  EXPECT_EQ(store_.get("k")->val->bytes(), "b");
   auto no = cas("k", R"({"expected":"a","new":"c"})");
   EXPECT_EQ(no.status, 409u);
   EXPECT_EQ(no.body["code"], "cas_mismatch");
@@ -69,7 +69,7 @@ TEST_F(txn_handlers_test, cas_handles_binary_values_as_base64) {
   auto no = cas("bin", R"({"expected":"x","new":"y"})");
   EXPECT_EQ(no.body["current_base64"], "/wA=");
   EXPECT_EQ(cas("bin", R"({"expected_base64":"/wA=","new_base64":"AQI="})").status, 200u);
-  EXPECT_EQ(store_.get("bin")->val->bytes, std::string("\x01\x02", 2));
+  EXPECT_EQ(store_.get("bin")->val->bytes(), std::string("\x01\x02", 2));
 }
 
 TEST_F(txn_handlers_test, malformed_cas_bodies_are_bad_json_never_a_crash) {
@@ -99,7 +99,7 @@ TEST_F(txn_handlers_test, batch_applies_everything_under_one_revision) {
   EXPECT_EQ(a.body["revision"], 2);
   EXPECT_EQ(store_.get("a")->mod_revision, 2u);
   EXPECT_EQ(store_.get("b")->mod_revision, 2u);
-  EXPECT_EQ(store_.get("b")->val->bytes, "\x02");
+  EXPECT_EQ(store_.get("b")->val->bytes(), "\x02");
   EXPECT_FALSE(store_.get("gone"));
   EXPECT_EQ(a.body["results"][0]["created"], true);
   EXPECT_EQ(a.body["results"][2]["deleted"], true);

@@ -36,7 +36,7 @@ TEST(wal_commit_codec, every_origin_round_trips) {
     EXPECT_EQ(d->origin, o) << static_cast<int>(o);
     EXPECT_EQ(d->revision, 9u);
     ASSERT_EQ(d->ops.size(), 2u);
-    EXPECT_EQ(d->ops[0].val->bytes, "value");
+    EXPECT_EQ(d->ops[0].val->bytes(), "value");
     EXPECT_EQ(d->ops[1].what, op_kind::erase);
   }
 }
@@ -80,8 +80,8 @@ TEST(wal_commit_codec, a_format_1_record_without_origin_still_decodes_as_a_plain
   EXPECT_EQ(d->ops[0].what, op_kind::put);
   EXPECT_EQ(d->ops[0].key, "a/key");
   EXPECT_EQ(d->ops[0].expires_at_ms, 1'800'000'000'000);
-  EXPECT_EQ(d->ops[0].val->content_type, "application/json");
-  EXPECT_EQ(d->ops[0].val->bytes, "{}");
+  EXPECT_EQ(d->ops[0].val->content_type(), "application/json");
+  EXPECT_EQ(d->ops[0].val->bytes(), "{}");
   EXPECT_EQ(d->ops[1].what, op_kind::erase);
   EXPECT_EQ(d->ops[1].key, "b");
   EXPECT_EQ(d->ops[2].what, op_kind::expire);

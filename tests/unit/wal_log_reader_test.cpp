@@ -112,7 +112,7 @@ class log_reader_test : public ::testing::Test {
       EXPECT_EQ(c.ops.size(), c.origin == origin::batch ? 2u : 1u);
       if (c.ops.empty()) continue;
       EXPECT_EQ(c.ops[0].key, key_of(c.revision));
-      EXPECT_EQ(c.ops[0].val->bytes, value_of(c.revision));
+      EXPECT_EQ(c.ops[0].val->bytes(), value_of(c.revision));
     }
     return s;
   }
@@ -330,7 +330,7 @@ TEST_F(log_reader_test, records_larger_than_a_read_chunk_are_read_whole) {
       ASSERT_FALSE(out.empty()) << "stuck after " << after;
       for (const auto& c : out) {
         revs.push_back(c.revision);
-        EXPECT_EQ(c.ops.at(0).val->bytes.size(), c.revision % 2 == 0 ? big.size() : small.size());
+        EXPECT_EQ(c.ops.at(0).val->bytes().size(), c.revision % 2 == 0 ? big.size() : small.size());
       }
       after = revs.back();
     }

@@ -33,7 +33,7 @@ class temp_dir {
 
 store::commit_request put(std::string key, std::string value, std::int64_t ttl_ms = 0) {
   store::commit_request r;
-  r.ops.push_back({store::operation::kind::put, std::move(key), store::make_value(std::move(value), "text/plain"), ttl_ms, 0});
+  r.ops.push_back({store::operation::kind::put, std::move(key), store::make_value(value, "text/plain"), ttl_ms, 0});
   return r;
 }
 
@@ -50,7 +50,7 @@ std::string dump(const store::kv_store& s) {
   for (;;) {
     const auto page = s.list({"", after, 1000});
     for (const auto& i : page.items) {
-      out += i.key + "=" + i.e.val->bytes + " ct=" + i.e.val->content_type + " c=" + std::to_string(i.e.create_revision) +
+      out += i.key + "=" + std::string(i.e.val->bytes()) + " ct=" + std::string(i.e.val->content_type()) + " c=" + std::to_string(i.e.create_revision) +
              " m=" + std::to_string(i.e.mod_revision) + " v=" + std::to_string(i.e.version) +
              " x=" + std::to_string(i.e.expires_at_ms) + "\n";
     }
@@ -88,8 +88,8 @@ TEST(wal_commit_codec, commits_round_trip_with_every_op_kind) {
   EXPECT_EQ(d->time_ms, 1'700'000'000'123);
   ASSERT_EQ(d->ops.size(), 3u);
   EXPECT_EQ(d->ops[0].key, "a/key");
-  EXPECT_EQ(d->ops[0].val->bytes, v->bytes);
-  EXPECT_EQ(d->ops[0].val->content_type, "application/x-test");
+  EXPECT_EQ(d->ops[0].val->bytes(), v->bytes());
+  EXPECT_EQ(d->ops[0].val->content_type(), "application/x-test");
   EXPECT_EQ(d->ops[0].expires_at_ms, 1'800'000'000'000);
   EXPECT_EQ(d->ops[1].what, store::operation::kind::erase);
   EXPECT_EQ(d->ops[2].what, store::operation::kind::expire);
@@ -115,9 +115,9 @@ TEST(wal_replay, replay_skips_what_a_fuzzy_snapshot_already_saw) {
   c5.ops.push_back({store::operation::kind::put, "seen", store::make_value("older"), 0});
   c5.ops.push_back({store::operation::kind::put, "stale", store::make_value("newer"), 0});
   s.replay(c5);
-  EXPECT_EQ(s.get("seen")->val->bytes, "new");
+  EXPECT_EQ(s.get("seen")->val->bytes(), "new");
   EXPECT_EQ(s.get("seen")->version, 3u);
-  EXPECT_EQ(s.get("stale")->val->bytes, "newer");
+  EXPECT_EQ(s.get("stale")->val->bytes(), "newer");
   EXPECT_EQ(s.get("stale")->version, 2u);
   EXPECT_EQ(s.get("stale")->mod_revision, 5u);
   store::replayed_commit c8{0, 0, 8, 0, {}};
@@ -134,7 +134,7 @@ TEST(wal_replay, two_ops_of_one_batch_on_one_key_both_apply) {
   c.ops.push_back({store::operation::kind::erase, "k", nullptr, 0});
   c.ops.push_back({store::operation::kind::put, "k", store::make_value("b"), 0});
   s.replay(c);
-  EXPECT_EQ(s.get("k")->val->bytes, "b");
+  EXPECT_EQ(s.get("k")->val->bytes(), "b");
 }
 
 class storage_test : public ::testing::Test {

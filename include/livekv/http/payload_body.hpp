@@ -18,10 +18,10 @@ namespace livekv::http {
 struct payload_body {
   struct value_type {
     std::string text;
-    store::value_ptr shared;  // when set, the body is shared->bytes and `text` is unused
+    store::value_ptr shared;  // when set, the body is shared->bytes() and `text` is unused
 
     std::string_view view() const noexcept {
-      return shared ? std::string_view(shared->bytes) : std::string_view(text);
+      return shared ? shared->bytes() : std::string_view(text);
     }
     void clear() noexcept {
       text.clear();

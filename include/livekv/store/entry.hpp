@@ -1,21 +1,9 @@
 #pragma once
 #include <cstdint>
-#include <memory>
-#include <string>
+
+#include "livekv/store/value.hpp"
 
 namespace livekv::store {
-
-// A stored value is immutable once written: readers and responses share it by pointer, so serving
-// a value never copies its bytes and a concurrent overwrite never changes what a reader holds.
-struct value {
-  std::string bytes;
-  std::string content_type;  // empty means application/octet-stream
-};
-using value_ptr = std::shared_ptr<const value>;
-
-inline value_ptr make_value(std::string bytes, std::string content_type = {}) {
-  return std::make_shared<const value>(value{std::move(bytes), std::move(content_type)});
-}
 
 // What the store keeps per key.
 struct entry {

@@ -4,12 +4,9 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <queue>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "livekv/status.hpp"
@@ -17,6 +14,7 @@
 #include "livekv/store/commit_log.hpp"
 #include "livekv/store/commit_observer.hpp"
 #include "livekv/store/entry.hpp"
+#include "livekv/store/key_table.hpp"
 #include "livekv/store/operation.hpp"
 
 namespace livekv::store {
@@ -101,7 +99,7 @@ class kv_store {
   // Recovery only (before serving): loads one snapshot entry verbatim, sets the revision, and
   // replays a logged commit. Replay is idempotent per key against a fuzzy snapshot: an op whose key
   // already has mod_revision >= the commit's revision is skipped (the snapshot saw its effect).
-  void load_entry(std::string key, const entry& e);
+  void load_entry(std::string_view key, const entry& e);
   // Sizes the maps for `keys` keys up front, so loading a snapshot does not rehash as it grows.
   void reserve(std::size_t keys);
   void set_revision(std::uint64_t revision);
@@ -110,13 +108,6 @@ class kv_store {
   static const clock& default_clock();
 
  private:
-  // Transparent hashing lets lookups take a string_view without building a std::string.
-  struct key_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
-  };
-  using map_type = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
-
   struct deadline {
     std::int64_t at_ms;
     std::uint64_t mod_revision;  // the key's life the deadline belongs to
@@ -150,12 +141,11 @@ class kv_store {
   // can be filtered out of it in place.
   std::vector<deadline> deadlines_;
 
-  // Guards map_, index_, bytes_. Shared for reads, exclusive only while applying.
+  // Guards table_, bytes_, ttl_keys_. Shared for reads, exclusive only while applying.
   mutable std::shared_mutex map_mutex_;
-  map_type map_;
-  // Ordered view of map_'s keys for prefix listing. The views point into map_'s nodes, whose keys
-  // never move (unordered_map is node-based), so an index entry lives exactly as long as its node.
-  std::set<std::string_view> index_;
+  // Every key with its entry, found by hash and walked in byte order for prefix listing; one
+  // allocation per key (see key_table.hpp).
+  key_table table_;
   std::uint64_t bytes_ = 0;
   std::uint64_t ttl_keys_ = 0;  // entries with a deadline
 
