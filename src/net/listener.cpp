@@ -8,6 +8,10 @@ namespace livekv::net {
 
 namespace asio = boost::asio;
 
+namespace {
+constexpr int max_accept_burst = 256;
+}  // namespace
+
 listener::listener(asio::io_context& ioc, session_env& env)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()), env_(env) {}
 
@@ -17,6 +21,8 @@ status listener::open(const asio::ip::tcp::endpoint& ep) {
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  // on_accept takes the rest of a burst synchronously: an empty queue must say so, not block.
+  if (!ec) acceptor_.non_blocking(true, ec);
   if (ec) {
     return {errc::internal, "cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
                                 ": " + ec.message()};
@@ -58,6 +64,16 @@ void listener::on_accept(boost::beast::error_code ec, http_session::socket_type 
     return;
   }
   std::make_shared<http_session>(std::move(socket), env_)->start();
+  // Connections come in bursts (a client pool starting, a balancer failing over). One accept per
+  // trip through the event loop made the last of 1,000 wait behind a request of every one before
+  // it: wrk's first run at c1000 saw a p99 of 215 ms, against 15 ms once connected. Take what
+  // is queued now, boundedly, so that accepting cannot starve the connections already served.
+  for (int i = 0; i < max_accept_burst; ++i) {
+    boost::beast::error_code more_ec;
+    auto more = acceptor_.accept(asio::make_strand(ioc_), more_ec);
+    if (more_ec) break;  // would_block: the queue is empty; anything else: the async accept reports it
+    std::make_shared<http_session>(std::move(more), env_)->start();
+  }
   accept();
 }
 

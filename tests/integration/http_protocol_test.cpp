@@ -2,7 +2,9 @@
 // header and idle timeouts that cut off slow or silent clients.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "support/raw_socket.hpp"
 #include "support/server_fixture.hpp"
@@ -101,6 +103,27 @@ TEST_F(http_protocol_test, a_client_closing_mid_request_does_not_disturb_others)
   }  // closed with the body half sent
   EXPECT_EQ(client().put("/v1/kv/y", "v").status, 201);
   EXPECT_EQ(client().get("/v1/kv/x").status, 404);
+}
+
+// A burst of connections (all connected before the server accepts any) is accepted partly in one
+// go (net/listener): every one of them must still be served, each on its own connection.
+TEST_F(http_protocol_test, a_burst_of_connections_queued_at_once_is_served_entirely) {
+  constexpr int n = 400;
+  std::vector<std::unique_ptr<raw_socket>> socks;
+  for (int i = 0; i < n; ++i) {
+    socks.push_back(std::make_unique<raw_socket>(server_.port()));
+    ASSERT_TRUE(socks.back()->connected()) << i << ": " << socks.back()->error();
+  }
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(socks[i]->send("PUT /v1/kv/burst/" + std::to_string(i) +
+                               " HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx"));
+  for (int i = 0; i < n; ++i) {
+    const auto res = socks[i]->read_response();
+    ASSERT_EQ(res.status, 201) << "connection " << i << ": " << res;
+  }
+  const auto list = client().get("/v1/kv?prefix=burst/&limit=1000");
+  ASSERT_EQ(list.status, 200) << list;
+  EXPECT_EQ(list.json()["items"].size(), static_cast<std::size_t>(n));
 }
 
 // Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay
