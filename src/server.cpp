@@ -26,7 +26,7 @@ wal::fsync_policy parse_policy(const std::string& p) {
 
 server::server(config cfg)
     : cfg_(std::move(cfg)),
-      ioc_(std::in_place, static_cast<int>(cfg_.threads)),
+      pool_(std::in_place, cfg_.threads),
       disk_(cfg_.in_memory ? nullptr
                            : std::make_unique<wal::storage>(
                                  store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
@@ -42,8 +42,8 @@ server::server(config cfg)
       admin_(cfg_, store_, state_, disk_.get(), &hub_),
       metrics_handler_(registry_),
       watch_(feed::feed_env{hub_, state_, connections_, cfg_}),
-      signals_(std::in_place, *ioc_, SIGINT, SIGTERM),
-      drain_timer_(std::in_place, *ioc_) {
+      signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
+      drain_timer_(std::in_place, pool_->main()) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
@@ -56,7 +56,7 @@ server::~server() {
   drain_timer_.reset();
   signals_.reset();
   listener_.reset();
-  ioc_.reset();  // destroys pending handlers, and the sessions they own, while members live
+  pool_.reset();  // destroys pending handlers, and the sessions they own, while members live
 }
 
 status server::open() {
@@ -76,7 +76,7 @@ status server::open() {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
   if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
-  listener_ = std::make_shared<net::listener>(*ioc_, *env_);
+  listener_ = std::make_shared<net::listener>(*pool_, *env_);
   if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
   cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
   return status::success();
@@ -96,12 +96,12 @@ status server::run() {
   std::vector<std::thread> pool;
   pool.reserve(cfg_.threads);
   for (unsigned i = 0; i < cfg_.threads; ++i) {
-    pool.emplace_back([this] {
+    pool.emplace_back([this, i] {
       // Handlers report errors as values; an exception here is a bug. Log it and keep serving
       // rather than let it end the process through std::terminate.
       for (;;) {
         try {
-          ioc_->run();
+          pool_->run(i);
           return;
         } catch (const std::exception& e) {
           spdlog::error("unexpected exception on an io thread: {}", e.what());
@@ -122,7 +122,7 @@ status server::run() {
     auto rep = disk_->open();
     if (!rep) {
       spdlog::critical("recovery failed: {}", rep.error().message());
-      ioc_->stop();
+      pool_->stop();
       join();
       return rep.error();
     }
@@ -155,7 +155,7 @@ status server::run() {
 }
 
 void server::request_stop() {
-  asio::post(*ioc_, [this] { begin_drain(); });
+  asio::post(pool_->main(), [this] { begin_drain(); });
 }
 
 void server::begin_drain() {
@@ -172,7 +172,7 @@ void server::begin_drain() {
 void server::check_drained() {
   if (connections_.size() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
     if (connections_.size() > 0) spdlog::warn("{} connections still open at the deadline; closing", connections_.size());
-    ioc_->stop();
+    pool_->stop();
     return;
   }
   // Polling a counter keeps the sessions free of any reference back to the server.

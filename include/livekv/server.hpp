@@ -20,6 +20,7 @@
 #include "livekv/http/router.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/http_session.hpp"
+#include "livekv/net/io_pool.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/expiry_sweeper.hpp"
@@ -56,7 +57,7 @@ class server {
   config cfg_;
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
-  std::optional<boost::asio::io_context> ioc_;
+  std::optional<net::io_pool> pool_;
   server_state state_;
   store::kv_store store_;
   // Declared after what its scrape-time callbacks read (store_, state_, disk_'s owner is below

@@ -243,13 +243,13 @@ void http_session::serve() {
                        std::move(taken));
     }
     if (ctx.defer) {
-      // The answer waits (e.g. for fsync); the strand stays free for nothing else on this
-      // connection, so later pipelined requests wait too and answers keep their order.
+      // The answer waits (e.g. for fsync); the connection serves nothing else meanwhile, so
+      // later pipelined requests wait too and answers keep their order.
       res_.emplace(std::move(res));
       const bool keep_alive = req.keep_alive();
       in_defer_ = true;
       ctx.defer([self = shared_from_this(), keep_alive](std::optional<http::response> r) {
-        // Answered before defer() returned, on this strand (an everysec write done inline): keep
+        // Answered before defer() returned, on this thread (an everysec write done inline): keep
         // the answer and send it below, rather than a round trip through the event loop.
         if (self->socket_.get_executor().running_in_this_thread() && self->in_defer_) {
           self->early_ = std::move(r);
@@ -361,7 +361,7 @@ void http_session::written(std::size_t n) {
   res_.reset();
   parser_.reset();
   if (closing_) return close();
-  // A pipelined request already in the buffer is started from the strand's queue rather than from
+  // A pipelined request already in the buffer is started from the event loop rather than from
   // here: a write that completed at once would otherwise recurse once per buffered request.
   if (buffer_.size() > 0) {
     return asio::post(socket_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });

@@ -1,7 +1,6 @@
 #include "livekv/net/listener.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 namespace livekv::net {
@@ -12,8 +11,8 @@ namespace {
 constexpr int max_accept_burst = 256;
 }  // namespace
 
-listener::listener(asio::io_context& ioc, session_env& env)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()), env_(env) {}
+listener::listener(io_pool& pool, session_env& env)
+    : pool_(pool), acceptor_(pool.main()), backoff_(pool.main()), env_(env) {}
 
 status listener::open(const asio::ip::tcp::endpoint& ep) {
   boost::beast::error_code ec;
@@ -48,7 +47,7 @@ void listener::stop() {
 }
 
 void listener::accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  acceptor_.async_accept(pool_.next().get_executor(),
                          boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
@@ -70,7 +69,7 @@ void listener::on_accept(boost::beast::error_code ec, http_session::socket_type 
   // is queued now, boundedly, so that accepting cannot starve the connections already served.
   for (int i = 0; i < max_accept_burst; ++i) {
     boost::beast::error_code more_ec;
-    auto more = acceptor_.accept(asio::make_strand(ioc_), more_ec);
+    auto more = acceptor_.accept(pool_.next().get_executor(), more_ec);
     if (more_ec) break;  // would_block: the queue is empty; anything else: the async accept reports it
     std::make_shared<http_session>(std::move(more), env_)->start();
   }

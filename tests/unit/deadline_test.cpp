@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <memory>
 
@@ -14,7 +13,7 @@ using namespace std::chrono_literals;
 
 // The owner a session would be: the deadline lives inside it.
 struct owner {
-  explicit owner(boost::asio::io_context& ioc) : d(boost::asio::make_strand(ioc)) {}
+  explicit owner(boost::asio::io_context& ioc) : d(ioc.get_executor()) {}
   deadline d;
   int expired = 0;
 };

@@ -13,7 +13,7 @@ class connection_registry {
   class member {
    public:
     virtual ~member() = default;
-    // Called from any thread; must only post to the connection's own strand.
+    // Called from any thread; must only post to the connection's own executor.
     virtual void drain() = 0;
   };
 

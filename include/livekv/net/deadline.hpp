@@ -1,7 +1,6 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,17 +17,18 @@ namespace livekv::net {
 // moved *earlier* than the armed time (a request timeout after an idle one) re-arms at once, so
 // no deadline ever fires late.
 //
-// Not thread-safe: use it on its owner's strand only. The timer's handler holds only a weak
+// Not thread-safe: use it on its owner's thread (its io_context's) only. The timer's handler holds only a weak
 // reference to the owner, so a pending wait never keeps a closed connection alive.
 class deadline {
  public:
-  using executor_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using executor_type = boost::asio::io_context::executor_type;
   using clock = std::chrono::steady_clock;
 
   explicit deadline(const executor_type& ex) : timer_(ex) {}
 
   // Must be called once before set(): `owner` is checked for life before each callback, and
-  // `on_expire` runs on the strand when a set deadline passes without being moved or cleared.
+  // `on_expire` runs on the executor's thread when a set deadline passes without being moved or
+  // cleared.
   void bind(std::weak_ptr<void> owner, std::function<void()> on_expire);
 
   // The deadline becomes now + `after`.

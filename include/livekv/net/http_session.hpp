@@ -1,7 +1,6 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -36,7 +35,8 @@ struct session_env {
 };
 
 // One HTTP/1.1 connection. Requests are served one at a time in arrival order (pipelined requests
-// wait in the read buffer, which bounds them). Every operation runs on the socket's strand.
+// wait in the read buffer, which bounds them). Every operation runs on the one thread of the
+// socket's io_context (net/io_pool); other threads reach the session only by posting to it.
 // Lifetime: owned by the pending asynchronous operation's handler (shared_from_this).
 //
 // The hot path is kept to the system calls a request needs: bytes already read are parsed at once
@@ -45,8 +45,9 @@ struct session_env {
 // timeouts live in one lazily re-armed timer (net/deadline).
 class http_session : public connection_registry::member, public std::enable_shared_from_this<http_session> {
  public:
-  using executor_type = boost::asio::strand<boost::asio::io_context::executor_type>;
-  // The strand as the socket's concrete executor type: no type-erased executor copies per operation.
+  // The io_context's executor as the socket's concrete executor type: no type-erased executor
+  // copies per operation, and no strand (the context has one thread).
+  using executor_type = boost::asio::io_context::executor_type;
   using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor_type>;
 
   http_session(socket_type&& socket, session_env& env);

@@ -5,15 +5,17 @@
 #include <memory>
 
 #include "livekv/net/http_session.hpp"
+#include "livekv/net/io_pool.hpp"
 #include "livekv/status.hpp"
 
 namespace livekv::net {
 
-// Accepts connections and starts an http_session for each, every socket on a strand of its own.
+// Accepts connections (on the pool's main context) and starts an http_session for each, handing
+// the connections to the pool's contexts in turn.
 // Lifetime: shared_ptr, kept alive by its pending accept; stop() ends accepting.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(boost::asio::io_context& ioc, session_env& env);
+  listener(io_pool& pool, session_env& env);
 
   // Binds and listens. Errors: errc::internal with the system's reason (address in use, ...).
   status open(const boost::asio::ip::tcp::endpoint& ep);
@@ -25,9 +27,9 @@ class listener : public std::enable_shared_from_this<listener> {
   void accept();
   void on_accept(boost::beast::error_code ec, http_session::socket_type socket);
 
-  boost::asio::io_context& ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;  // used only on its strand
-  boost::asio::steady_timer backoff_;         // same strand: the pause after a failed accept
+  io_pool& pool_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // used only on the main context's thread
+  boost::asio::steady_timer backoff_;         // same thread: the pause after a failed accept
   session_env& env_;
 };
 
