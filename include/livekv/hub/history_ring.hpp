@@ -47,6 +47,7 @@ class history_ring {
   std::uint64_t head_;
   std::uint64_t bytes_ = 0;         // footprint of what is held
   std::uint64_t total_pushed_ = 0;  // running total of footprints ever pushed
+  std::uint64_t front_start_ = 0;   // running total before the oldest event held
 };
 
 }  // namespace livekv::hub
