@@ -134,21 +134,6 @@ result<std::optional<std::string>> value_member(const nlohmann::ordered_json& ob
   return std::optional<std::string>();
 }
 
-void defer_until_durable(http::request_context& ctx, store::kv_store& store, std::uint64_t ticket) {
-  if (ticket == 0) return;
-  ctx.defer = [&store, ticket, version = ctx.req.version()](http::request_context::resume_fn resume) {
-    store.when_durable(ticket, [resume = std::move(resume), version](status s) {
-      if (s) return resume(std::nullopt);
-      // Applied in memory but its log write or fsync failed: the outcome is unknown (it may have
-      // reached the disk), and the client must not take it as acknowledged.
-      resume(http::make_problem(errc::read_only,
-                                "the write was applied but the log failed before it was durable: its outcome is "
-                                "unknown; the server is now read-only (" + s.message() + ")",
-                                version));
-    });
-  };
-}
-
 std::string format_seconds(std::int64_t ms) {
   if (ms < 0) ms = 0;
   char buf[32];

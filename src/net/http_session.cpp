@@ -44,6 +44,7 @@ std::string endpoint_string(const Socket& s) {
 http_session::http_session(socket_type&& socket, session_env& env)
     : socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
+      log_wait_(boost::asio::use_service<log_wait_batch>(socket_.get_executor().context())),
       env_(env),
       client_(endpoint_string(socket_)) {
   env_.state.connections.fetch_add(1, std::memory_order_relaxed);
@@ -242,6 +243,14 @@ void http_session::serve() {
       return take_over(beast::tcp_stream(asio::ip::tcp::socket(std::move(socket_))), std::move(buffer_),
                        std::move(taken));
     }
+    if (ctx.durable_ticket != 0) {
+      // A write: answered once its log record is durable, with the turn's other writes. The
+      // connection serves nothing else meanwhile, so pipelined answers keep their order.
+      res_.emplace(std::move(res));
+      durable_keep_alive_ = req.keep_alive();
+      log_wait_.add(env_.store, ctx.durable_ticket, shared_from_this());
+      return;
+    }
     if (ctx.defer) {
       // The answer waits (e.g. for fsync); the connection serves nothing else meanwhile, so
       // later pipelined requests wait too and answers keep their order.
@@ -249,7 +258,7 @@ void http_session::serve() {
       const bool keep_alive = req.keep_alive();
       in_defer_ = true;
       ctx.defer([self = shared_from_this(), keep_alive](std::optional<http::response> r) {
-        // Answered before defer() returned, on this thread (an everysec write done inline): keep
+        // Answered before defer() returned, on this thread (a long-poll whose key changed): keep
         // the answer and send it below, rather than a round trip through the event loop.
         if (self->socket_.get_executor().running_in_this_thread() && self->in_defer_) {
           self->early_ = std::move(r);
@@ -278,6 +287,18 @@ void http_session::resume(std::optional<http::response> replacement, bool keep_a
   http::response res = replacement ? std::move(*replacement) : std::move(*res_);
   res_.reset();
   send(std::move(res), keep_alive);
+}
+
+void http_session::on_log_done(const status& outcome) {
+  if (outcome) return resume(std::nullopt, durable_keep_alive_);
+  // Applied in memory but its log write or fsync failed: the outcome is unknown (it may have
+  // reached the disk), and the client must not take it as acknowledged.
+  const unsigned version = parser_ ? parser_->get().version() : 11;
+  resume(http::make_problem(errc::read_only,
+                            "the write was applied but the log failed before it was durable: its outcome is unknown; "
+                            "the server is now read-only (" + outcome.message() + ")",
+                            version),
+         durable_keep_alive_);
 }
 
 void http_session::reject(errc code, std::string detail) {

@@ -233,7 +233,7 @@ void kv_store::add_observer(commit_observer* o) {
   observers_.push_back(o);
 }
 
-void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) {
+void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) const {
   commit_log* const log = log_.load(std::memory_order_acquire);
   if (!log || ticket == 0) return done(status::success());
   log->when_durable(ticket, std::move(done));

@@ -48,9 +48,6 @@ void set_value_member(nlohmann::ordered_json& j, const std::string& name, std::s
 result<std::optional<std::string>> value_member(const nlohmann::ordered_json& obj, const std::string& name,
                                                 std::string_view where);
 
-// Makes the response wait until the commit with `ticket` is durable (no-op for ticket 0).
-void defer_until_durable(http::request_context& ctx, store::kv_store& store, std::uint64_t ticket);
-
 // Decimal seconds with millisecond precision, for the KV-TTL header.
 std::string format_seconds(std::int64_t ms);
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,7 +19,7 @@ struct request_context {
   std::string_view rest;   // for prefix routes: the raw path after the prefix
   std::string_view client; // "ip:port" of the peer
 
-  // Set by a handler whose answer must wait for an event (the log making a write durable, a
+  // Set by a handler whose answer must wait for an event (a long-poll's key changing, a
   // snapshot finishing): the session keeps the response and calls `defer(resume)`; `resume` may be
   // called from any thread, exactly once, with nullopt to send the kept response or with another
   // response to send instead (an error, or a result known only now).
@@ -28,10 +29,16 @@ struct request_context {
   // Set by a handler that turns the connection into a stream (a WebSocket upgrade, an SSE watch):
   // the session logs the handler's response as the request's outcome without sending it, then
   // hands its socket, read buffer and request to `take_over` and ends. Called on the connection's
-  // strand, once.
+  // thread, once.
   using take_over_fn = std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&, request&&)>;
   take_over_fn take_over;
   std::string_view request_id;  // the id the session gives this request (X-Request-Id)
+
+  // Set by a handler whose answer may go out only once the write-ahead log has made this ticket
+  // (store::operation's log_ticket) durable. The session waits with the other answers of its
+  // event-loop turn (net/log_wait_batch) and, should the log fail, answers read_only instead:
+  // the write was applied in memory, its outcome on disk is unknown.
+  std::uint64_t durable_ticket = 0;
 };
 
 }  // namespace livekv::http

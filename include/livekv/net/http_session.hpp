@@ -16,6 +16,7 @@
 #include "livekv/http/types.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/deadline.hpp"
+#include "livekv/net/log_wait_batch.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/store/kv_store.hpp"
 
@@ -43,7 +44,9 @@ struct session_env {
 // (no asynchronous hop when the request is complete in the buffer), the answer is written with one
 // non-blocking sendmsg of head and body (an asynchronous write only if the socket is full), and the
 // timeouts live in one lazily re-armed timer (net/deadline).
-class http_session : public connection_registry::member, public std::enable_shared_from_this<http_session> {
+class http_session : public connection_registry::member,
+                     public log_wait_batch::waiter,
+                     public std::enable_shared_from_this<http_session> {
  public:
   // The io_context's executor as the socket's concrete executor type: no type-erased executor
   // copies per operation, and no strand (the context has one thread).
@@ -72,6 +75,7 @@ class http_session : public connection_registry::member, public std::enable_shar
   void read_more(std::size_t max_bytes, handler_fn next);
   void serve();
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
+  void on_log_done(const status& outcome) override;  // the answer's log write is durable (or failed)
   void reject(errc code, std::string detail);  // answers with a problem and closes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
@@ -83,6 +87,7 @@ class http_session : public connection_registry::member, public std::enable_shar
 
   socket_type socket_;
   deadline deadline_;
+  log_wait_batch& log_wait_;  // this thread's answers waiting for the log
   boost::beast::flat_buffer buffer_;
   session_env& env_;
   std::string client_;
@@ -99,6 +104,7 @@ class http_session : public connection_registry::member, public std::enable_shar
   std::optional<http::response> early_;  // a deferred answer given during the defer() call
   bool in_defer_ = false;                // inside a handler's defer() call
   bool answered_early_ = false;          // early_ holds the answer (nullopt: send res_)
+  bool durable_keep_alive_ = false;      // of the request whose answer waits for the log
   bool idle_ = false;      // waiting for the first byte of a request
   bool timed_ = false;     // the current request's timeout is running
   bool draining_ = false;  // finish the current request, then close

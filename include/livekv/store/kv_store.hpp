@@ -91,7 +91,7 @@ class kv_store {
   void add_observer(commit_observer* o);
 
   // Forwards to the attached log; calls `done` at once (ok) when there is none.
-  void when_durable(std::uint64_t ticket, std::function<void(status)> done);
+  void when_durable(std::uint64_t ticket, std::function<void(status)> done) const;
   // Runs `at(revision)` under the commit lock: no write commits while it runs. For cutting the log
   // at an exact revision; `at` must be quick.
   void checkpoint(const std::function<void(std::uint64_t revision)>& at);
