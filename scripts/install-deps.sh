@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
   # libraries
-  libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
   # tests
   libgtest-dev libgmock-dev curl procps python3
   prometheus   # promtool and a real server for the metrics tests
