@@ -41,6 +41,8 @@ struct log_stats {
 // when no one else is writing: handing each write to the log thread cost two context switches per
 // request on a busy core (0.9 per PUT measured, ~40 % of the server's CPU). The log thread then
 // only syncs once a second, cuts and rotates segments, and writes frames no one waits for.
+// Under always the log thread writes and syncs when someone waits (when_durable), not per append,
+// so that a waiter asking once for a batch of commits gets them all in one fdatasync.
 // A failed write or fsync fails the log for good: appends and waiters get errc::read_only.
 class log_writer final : public store::commit_log {
  public:
