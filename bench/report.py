@@ -60,6 +60,13 @@ class Figures:
                 if r.get("server_cpu") and float(r["server_cpu"]) > 0]
         return statistics.median(vals) if vals else None
 
+    def paired(self, a, b, field="rps"):
+        """The ratio a / b in each repetition both have: the two ran minutes apart at most, so a
+        slowdown of the whole machine that lasted a repetition cancels out of its ratio."""
+        by_rep = lambda key: {r["rep"]: float(r[field]) for r in self.runs.get(key, []) if r.get(field)}
+        ra, rb = by_rep(a), by_rep(b)
+        return [ra[k] / rb[k] for k in sorted(ra, key=int) if k in rb and rb[k] > 0]
+
     def errors(self, group, server, shape, conns):
         return sum(int(r["errors"]) for r in self.runs.get((group, server, shape, conns), []))
 
@@ -178,14 +185,15 @@ def targets(figs, facts):
     def tput(name, lk, ref, refname, bar, cpu_bound=True):
         a, b = f(*lk), f(*ref)
         out.append((name, f"{num(a)} req/s", f"{refname} {num(b)} req/s", ratio(a, b), bar,
-                    ratio(figs.per_cpu(*lk), figs.per_cpu(*ref)) if cpu_bound else None))
+                    ratio(figs.per_cpu(*lk), figs.per_cpu(*ref)) if cpu_bound else None, figs.paired(lk, ref)))
 
     for c in CONNS:
         tput(f"GET hit ≥ 1.0× nginx `return 200` throughput, c{c}", ("http", "livekv", "get", c),
              ("http", "nginx", "get", c), "nginx", 1.0)
     out.append(("GET hit p99 at c64 no worse than nginx's (nginx p99 / livekv p99)",
                 ms(f("http", "livekv", "get", 64, "p99_us")), f"nginx {ms(f('http', 'nginx', 'get', 64, 'p99_us'))}",
-                ratio(f("http", "nginx", "get", 64, "p99_us"), f("http", "livekv", "get", 64, "p99_us")), 1.0, None))
+                ratio(f("http", "nginx", "get", 64, "p99_us"), f("http", "livekv", "get", 64, "p99_us")), 1.0, None,
+                figs.paired(("http", "nginx", "get", 64), ("http", "livekv", "get", 64), "p99_us")))
     tput("PUT (everysec, HTTP, c64) ≥ 1.0× redis-benchmark SET (50 clients, no pipelining)",
          ("http", "livekv", "put", 64), ("redis-benchmark", "redis", "set", 50), "redis", 1.0)
     for shape, name in [("get", "GET"), ("put", "PUT")]:
@@ -196,14 +204,15 @@ def targets(figs, facts):
          ("durable", "livekv", "put", 64), ("durable", "redis", "set", 50), "redis", 1.5, cpu_bound=False)
     out.append(("`--fsync always`, 64 clients ≥ 10× the disk's single synchronous write rate",
                 f"{num(f('durable', 'livekv', 'put', 64))} req/s", f"dd oflag=dsync {num(f('durable', 'dd', 'dsync', 1))} writes/s",
-                ratio(f("durable", "livekv", "put", 64), f("durable", "dd", "dsync", 1)), 10.0, None))
+                ratio(f("durable", "livekv", "put", 64), f("durable", "dd", "dsync", 1)), 10.0, None, []))
     lk, rd = fnum(facts, "mem_livekv_rss_per_key"), fnum(facts, "mem_redis_used_per_key")
     out.append((f"resident bytes per key ({int(facts.get('big_keys', 0)):,} keys) ≤ redis used_memory per key"
-                " (redis / livekv)", f"{num(lk)} B", f"redis {num(rd)} B", ratio(rd, lk), 1.0, None))
+                " (redis / livekv)", f"{num(lk)} B", f"redis {num(rd)} B", ratio(rd, lk), 1.0, None, []))
     t1, t2 = f("threads", "livekv@1", "get", 64), f("threads", "livekv@2", "get", 64)
     n1, n2 = f("threads", "nginx@1", "get", 64), f("threads", "nginx@2", "get", 64)
     out.append(("throughput scales with `--threads` (GET c64, unpinned, 2 threads / 1)",
-                f"{num(t2)} vs {num(t1)} req/s", f"nginx 2 workers / 1: {x(ratio(n2, n1))}", ratio(t2, t1), 1.0, None))
+                f"{num(t2)} vs {num(t1)} req/s", f"nginx 2 workers / 1: {x(ratio(n2, n1))}", ratio(t2, t1), 1.0, None,
+                figs.paired(("threads", "livekv@2", "get", 64), ("threads", "livekv@1", "get", 64))))
     return out
 
 
@@ -223,15 +232,19 @@ def render(rows, facts, fanout, info):
     md.append("")
     md.append("### Targets (issue 7)")
     md.append("")
-    md.append("| target | livekv | reference | ratio | bar | | ratio per server CPU-second |")
-    md.append("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, lk, ref, r, bar, eff in targets(figs, facts):
-        md.append(f"| {name} | {lk} | {ref} | {x(r)} | {bar:.1f}× | {verdict(r, bar)} | {x(eff)} |")
+    md.append("| target | livekv | reference | ratio | bar | | ratio per server CPU-second | ratio in each repetition |")
+    md.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, lk, ref, r, bar, eff, reps in targets(figs, facts):
+        each = " / ".join(f"{v:.2f}" for v in reps) if reps else "—"
+        md.append(f"| {name} | {lk} | {ref} | {x(r)} | {bar:.1f}× | {verdict(r, bar)} | {x(eff)} | {each} |")
     md.append("")
-    md.append("The verdicts are on throughput, as the targets are stated. The last column divides each server's "
+    md.append("The verdicts are on throughput, as the targets are stated. The column per server CPU-second divides each server's "
               "requests by the CPU time it used (req/s ÷ its share of a core): it does not depend on how much of "
               "CPU 0 the server got, so it is the steadier figure when something else ran on the machine, and it "
-              "says what the ratio would be if both servers had saturated their core.")
+              "says what the ratio would be if both servers had saturated their core. The last one gives the ratio "
+              "within each repetition (the two figures measured minutes apart at most): when the machine slowed "
+              "down for part of the run, the medians of the two servers can come from different repetitions, and "
+              "these show how much of a ratio is the server and how much the moment.")
     md.append("")
     md.append("### HTTP on one pinned core: req/s · p50 / p99 latency (medians), and livekv's ratio to each peer")
     md.append("")
