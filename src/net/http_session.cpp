@@ -252,7 +252,7 @@ void http_session::serve() {
       return;
     }
     if (ctx.defer) {
-      // The answer waits (e.g. for fsync); the connection serves nothing else meanwhile, so
+      // The answer waits (a long-poll, a snapshot); the connection serves nothing else meanwhile, so
       // later pipelined requests wait too and answers keep their order.
       res_.emplace(std::move(res));
       const bool keep_alive = req.keep_alive();

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <exception>
+#include <spdlog/spdlog.h>
+
+#include "livekv/store/kv_store.hpp"
 
 namespace livekv::net {
 
@@ -12,14 +16,20 @@ asio::execution_context::id log_wait_batch::id;
 log_wait_batch::log_wait_batch(asio::io_context& ctx) : asio::execution_context::service(ctx), ctx_(ctx) {}
 
 void log_wait_batch::add(const store::kv_store& store, std::uint64_t ticket, std::shared_ptr<waiter> w) {
-  store_ = &store;
   waiting_.push_back(std::move(w));
+  if (!posted_) {
+    // Posted from a handler, flush() runs after the handlers of this turn's ready connections (and
+    // one non-blocking look for more events): by then the turn's records are all in the log.
+    try {
+      asio::post(ctx_, [this] { flush(); });
+    } catch (...) {
+      waiting_.pop_back();  // nothing would ever answer it
+      throw;
+    }
+    posted_ = true;
+  }
+  store_ = &store;
   ticket_ = std::max(ticket_, ticket);
-  if (posted_) return;
-  // Posted from a handler, flush() runs after the handlers of this turn's ready connections (and
-  // one non-blocking look for more events): by then the turn's records are all in the log.
-  posted_ = true;
-  asio::post(ctx_, [this] { flush(); });
 }
 
 void log_wait_batch::flush() {
@@ -37,7 +47,14 @@ void log_wait_batch::flush() {
 
 void log_wait_batch::complete(batch& b, const status& outcome) {
   // A waiter answering may start its next request and add() to the next batch: b is ours alone.
-  for (auto& w : b) w->on_log_done(outcome);
+  for (auto& w : b) {
+    try {
+      w->on_log_done(outcome);
+    } catch (const std::exception& e) {
+      // Out of memory while answering: that connection closes, the others still get theirs.
+      spdlog::error("answering a write after its log wait failed: {}", e.what());
+    }
+  }
   b.clear();
 }
 

@@ -203,6 +203,26 @@ TEST(history_ring, bytes_after_is_the_footprint_of_the_later_events_even_after_e
   EXPECT_EQ(ring.bytes_after(6), ring.bytes());
 }
 
+// The oldest event's start is kept as an offset when older ones leave, by count or by bytes: a
+// byte budget from just before it still counts from its own first byte.
+TEST(history_ring, copy_after_from_the_oldest_counts_bytes_from_its_start_after_evictions) {
+  const auto f = footprint_of_one();
+  history_ring by_count(4, unlimited, 0);
+  for (std::uint64_t r = 1; r <= 9; ++r) by_count.push(put_event(r));
+  ASSERT_EQ(by_count.first(), 6u);
+  EXPECT_EQ(copy_after(by_count, 5, unlimited, 2 * f), range(6, 7));
+  EXPECT_EQ(by_count.bytes(), 4 * f);
+
+  history_ring by_bytes(1000, 3 * f, 0);
+  for (std::uint64_t r = 1; r <= 4; ++r) by_bytes.push(put_event(r));
+  by_bytes.push(put_event(5, 8 + f));  // worth two: evicts two
+  ASSERT_EQ(by_bytes.first(), 4u);
+  EXPECT_EQ(by_bytes.bytes(), 3 * f);
+  EXPECT_EQ(copy_after(by_bytes, 3, unlimited, f), range(4, 4));
+  EXPECT_EQ(copy_after(by_bytes, 3, unlimited, 3 * f), range(4, 5));
+  EXPECT_EQ(copy_after(by_bytes, 3, unlimited, 3 * f - 1), range(4, 4));
+}
+
 TEST(history_ring, reset_empties_the_ring_and_continues_after_the_new_base) {
   history_ring ring(4, unlimited, 0);
   for (std::uint64_t r = 1; r <= 6; ++r) ring.push(put_event(r));

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -120,6 +121,21 @@ TEST(log_wait_batch, a_write_queued_while_answering_waits_in_the_next_batch) {
   asio::post(f.ioc, [&] { f.log.complete_all(status::success()); });
   f.turn();
   EXPECT_EQ(second->outcomes.size(), 1u);
+}
+
+TEST(log_wait_batch, a_waiter_that_throws_does_not_keep_the_others_from_their_answers) {
+  fixture f;
+  auto a = std::make_shared<recorder>(), b = std::make_shared<recorder>(), c = std::make_shared<recorder>();
+  b->then = [] { throw std::runtime_error("out of memory, say"); };
+  f.add_in_handler(1, a);
+  f.add_in_handler(2, b);
+  f.add_in_handler(3, c);
+  f.turn();
+  asio::post(f.ioc, [&] { f.log.complete_all(status::success()); });
+  f.turn();
+  EXPECT_EQ(a->outcomes.size(), 1u);
+  EXPECT_EQ(b->outcomes.size(), 1u);
+  EXPECT_EQ(c->outcomes.size(), 1u);
 }
 
 TEST(log_wait_batch, without_a_log_the_answers_still_wait_for_the_end_of_the_turn) {

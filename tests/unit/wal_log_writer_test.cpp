@@ -159,9 +159,10 @@ TEST(wal_log_writer, under_always_one_wait_for_the_newest_commit_syncs_all_befor
   ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());
   const auto st = w->stats();
-  // The appends did not wake the log thread; its once-a-second look may have come first, but
-  // not between two appends of this loop in any likely run: at most two writes, each synced.
-  EXPECT_LE(st.writes, 2u);
+  // The appends did not wake the log thread (woken per append, it wrote up to one batch each):
+  // only its once-a-second look may have taken some of them first, once or, on a machine so
+  // loaded that the loop took over a second, twice.
+  EXPECT_LE(st.writes, 3u);
   EXPECT_EQ(st.syncs, st.writes);
   s.attach_log(nullptr);
 }

@@ -37,7 +37,8 @@ struct request_context {
   // Set by a handler whose answer may go out only once the write-ahead log has made this ticket
   // (store::operation's log_ticket) durable. The session waits with the other answers of its
   // event-loop turn (net/log_wait_batch) and, should the log fail, answers read_only instead:
-  // the write was applied in memory, its outcome on disk is unknown.
+  // the write was applied in memory, its outcome on disk is unknown. Not with `defer` (which would
+  // be ignored) nor `take_over`.
   std::uint64_t durable_ticket = 0;
 };
 

@@ -7,26 +7,31 @@
 // mutex for each PUT (~7 % of a PUT's CPU at c64). Here a turn's PUTs queue their answers; one
 // handler posted behind them asks the log once for the newest ticket, which writes every record
 // of the turn with one write(2), and then sends the answers from this thread without a post each.
-// Under --fsync always the log thread's group commit does the same across threads; batching here
-// only spares it a hand-off per request.
+// Under --fsync always that one wait is what starts the log thread (wal/log_writer), so one
+// fdatasync covers the whole turn, and the answers come back with one post instead of one each.
 //
 // One per io_context, as an Asio service: a connection finds its thread's batch by its executor.
 // Thread safety: add() only on the thread that runs the context (net/io_pool: one per context).
 // The log may complete the batch on another thread (its own, or another io thread that wrote our
-// records with its own): the answers are then posted back here.
+// records with its own): the answers are then posted back here. The log must therefore complete
+// its waiters before the io_context goes away: server::run closes the storage after joining the
+// io threads and before the pool is destroyed.
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "livekv/status.hpp"
-#include "livekv/store/kv_store.hpp"
+
+namespace livekv::store { class kv_store; }
 
 namespace livekv::net {
 
 class log_wait_batch final : public boost::asio::execution_context::service {
  public:
-  // Told once, on the batch's thread, that its write is durable (ok) or that the log failed.
+  // Told once, on the batch's thread, that its write is durable (ok) or that the log failed. The
+  // batch keeps the waiter alive until then. Should on_log_done throw, the waiter is dropped (its
+  // connection closes) and the rest of the batch is still answered.
   class waiter {
    public:
     virtual void on_log_done(const status& outcome) = 0;
@@ -40,7 +45,8 @@ class log_wait_batch final : public boost::asio::execution_context::service {
 
   // Answers `w` once `ticket` (store::operation's log_ticket, non-zero) is durable in `store`'s
   // log, after the current handler and the others already queued on this thread have run.
-  // Every waiter of one context must use the same store.
+  // Every waiter of one context must use the same store. Throws std::bad_alloc, having added
+  // nothing.
   void add(const store::kv_store& store, std::uint64_t ticket, std::shared_ptr<waiter> w);
 
  private:
