@@ -1,6 +1,7 @@
 #include "livekv/server.hpp"
 
 #include <boost/asio/post.hpp>
+#include <csignal>
 #include <cstdio>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -97,6 +98,13 @@ status server::run() {
   pool.reserve(cfg_.threads);
   for (unsigned i = 0; i < cfg_.threads; ++i) {
     pool.emplace_back([this, i] {
+      // The stop signals are for the io threads, where the signal set's handler runs at once
+      // (main() blocks them in every other thread).
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGINT);
+      sigaddset(&stop_signals, SIGTERM);
+      pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
       // Handlers report errors as values; an exception here is a bug. Log it and keep serving
       // rather than let it end the process through std::terminate.
       for (;;) {
