@@ -1,5 +1,4 @@
 // Wiring only: parse the configuration, build the server, run it, turn the outcome into an exit code.
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <spdlog/spdlog.h>
@@ -27,15 +26,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     livekv::util::setup_logging(parsed->cfg.log_level, parsed->cfg.log_format);
-    // SIGINT and SIGTERM go to the io threads only (server::run unblocks them there), where the
-    // signal set's handler runs; every thread started from here on inherits the block. Under TSan,
-    // which runs signal handlers at its own safe points, a SIGTERM that the kernel gave to a thread
-    // asleep on a condition variable was once not handled within the test's 20 s (CI, 4892cca).
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    livekv::mask_stop_signals(true);  // before any thread starts: see server.hpp
     livekv::server srv(std::move(parsed->cfg));
     if (auto s = srv.open(); !s) {
       spdlog::critical("{}", s.message());

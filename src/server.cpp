@@ -85,6 +85,14 @@ status server::open() {
 
 std::uint16_t server::port() const { return listener_ ? listener_->local_endpoint().port() : 0; }
 
+void mask_stop_signals(bool block) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, nullptr);
+}
+
 status server::run() {
   signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -98,13 +106,7 @@ status server::run() {
   pool.reserve(cfg_.threads);
   for (unsigned i = 0; i < cfg_.threads; ++i) {
     pool.emplace_back([this, i] {
-      // The stop signals are for the io threads, where the signal set's handler runs at once
-      // (main() blocks them in every other thread).
-      sigset_t stop_signals;
-      sigemptyset(&stop_signals);
-      sigaddset(&stop_signals, SIGINT);
-      sigaddset(&stop_signals, SIGTERM);
-      pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+      mask_stop_signals(false);
       // Handlers report errors as values; an exception here is a bug. Log it and keep serving
       // rather than let it end the process through std::terminate.
       for (;;) {

@@ -35,6 +35,13 @@ namespace net { class listener; }
 // The composition root: owns the io_context and its threads, the store, the routes and the
 // listener, and runs the lifecycle start → serve → drain → stop. Not thread-safe itself: call
 // open() then run() from one thread; shutdown comes from SIGINT/SIGTERM or request_stop().
+// SIGINT and SIGTERM are for the io threads only, where the signal set's handler runs at once:
+// main() blocks them (block = true) before the server starts any thread, so every thread inherits
+// the block, and server::run unblocks them in its io threads. Under TSan, which runs signal
+// handlers at its own safe points, a SIGTERM that the kernel gave to a thread asleep on a
+// condition variable was once not handled within a test's 20 s (CI, 4892cca).
+void mask_stop_signals(bool block);
+
 class server {
  public:
   explicit server(config cfg);

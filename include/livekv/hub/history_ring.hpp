@@ -27,7 +27,7 @@ class history_ring {
   // The oldest revision held; head() + 1 when empty.
   std::uint64_t first() const noexcept { return head_ + 1 - events_.size(); }
   std::size_t size() const noexcept { return events_.size(); }
-  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t bytes() const noexcept { return total_pushed_ - front_start_; }
 
   // Appends the events with revision > after_rev (which must be >= first() - 1), oldest first, up
   // to `max_events` of them and stopping once `max_bytes` are reached (at least one event).
@@ -45,9 +45,10 @@ class history_ring {
   const std::size_t max_bytes_;
   std::deque<slot> events_;
   std::uint64_t head_;
-  std::uint64_t bytes_ = 0;         // footprint of what is held
-  std::uint64_t total_pushed_ = 0;  // running total of footprints ever pushed
-  std::uint64_t front_start_ = 0;   // running total before the oldest event held
+  // Running totals of footprints: ever pushed, and before the oldest event held. What is held is
+  // their difference.
+  std::uint64_t total_pushed_ = 0;
+  std::uint64_t front_start_ = 0;
 };
 
 }  // namespace livekv::hub
