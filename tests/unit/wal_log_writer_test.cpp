@@ -52,12 +52,23 @@ std::size_t segments(const std::string& dir) {
   return n;
 }
 
-TEST(wal_log_writer, an_everysec_waiter_is_answered_on_its_own_thread_after_the_write) {
+// A store with a log in a temporary directory, as the server wires them (detached before the
+// log closes).
+struct logged_store {
+  explicit logged_store(fsync_policy p) : w(open_log(dir.path(), p, 64u << 20)) {
+    if (w) s.attach_log(w.get());
+  }
+  ~logged_store() { s.attach_log(nullptr); }
   log_dir dir;
   store::kv_store s;
-  auto w = open_log(dir.path(), fsync_policy::everysec, 64u << 20);
-  ASSERT_TRUE(w);
-  s.attach_log(w.get());
+  std::unique_ptr<log_writer> w;
+};
+
+TEST(wal_log_writer, an_everysec_waiter_is_answered_on_its_own_thread_after_the_write) {
+  logged_store ls(fsync_policy::everysec);
+  ASSERT_TRUE(ls.w);
+  auto& s = ls.s;
+  auto& w = ls.w;
   auto out = s.commit(put("k", "v"));
   ASSERT_TRUE(out);
   std::thread::id answered_on;
@@ -70,7 +81,6 @@ TEST(wal_log_writer, an_everysec_waiter_is_answered_on_its_own_thread_after_the_
   EXPECT_TRUE(ok);
   EXPECT_EQ(answered_on, std::this_thread::get_id());
   EXPECT_EQ(w->stats().writes, 1u);
-  s.attach_log(nullptr);
 }
 
 // Many writers, segments small enough to rotate every few records, and explicit syncs racing the
@@ -123,16 +133,12 @@ TEST(wal_log_writer, inline_writes_rotations_and_syncs_interleave_without_loss) 
 class unwaited_frames : public ::testing::TestWithParam<fsync_policy> {};
 
 TEST_P(unwaited_frames, are_written_within_a_second_or_two) {
-  log_dir dir;
-  store::kv_store s;
-  auto w = open_log(dir.path(), GetParam(), 64u << 20);
-  ASSERT_TRUE(w);
-  s.attach_log(w.get());
-  ASSERT_TRUE(s.commit(put("unwaited", "v")));
-  for (int i = 0; i < 100 && w->stats().bytes_written == 0; ++i)
+  logged_store ls(GetParam());
+  ASSERT_TRUE(ls.w);
+  ASSERT_TRUE(ls.s.commit(put("unwaited", "v")));
+  for (int i = 0; i < 100 && ls.w->stats().bytes_written == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_GT(w->stats().bytes_written, 0u) << "not written after 5 s";
-  s.attach_log(nullptr);
+  EXPECT_GT(ls.w->stats().bytes_written, 0u) << "not written after 5 s";
 }
 
 INSTANTIATE_TEST_SUITE_P(wal_log_writer, unwaited_frames,
@@ -142,29 +148,29 @@ INSTANTIATE_TEST_SUITE_P(wal_log_writer, unwaited_frames,
 // Under always, commits appended before anyone waits are written and synced together once the
 // waiter for the newest one arrives: what an io thread does once per event-loop turn.
 TEST(wal_log_writer, under_always_one_wait_for_the_newest_commit_syncs_all_before_it_at_once) {
-  log_dir dir;
-  store::kv_store s;
-  auto w = open_log(dir.path(), fsync_policy::always, 64u << 20);
-  ASSERT_TRUE(w);
-  s.attach_log(w.get());
+  logged_store ls(fsync_policy::always);
+  ASSERT_TRUE(ls.w);
+  auto& s = ls.s;
   std::uint64_t last = 0;
   for (int i = 0; i < 20; ++i) {
     auto out = s.commit(put("k" + std::to_string(i), "v"));
     ASSERT_TRUE(out);
     last = out->log_ticket;
+    // Paced (100 ms in all, well inside the log thread's one-second look) so that a log thread
+    // woken by each append would have written them one by one: this is what tells the two apart.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::promise<status> done;
   s.when_durable(last, [&](status st) { done.set_value(st); });
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());
-  const auto st = w->stats();
-  // The appends did not wake the log thread (woken per append, it wrote up to one batch each):
-  // only its once-a-second look may have taken some of them first, once or, on a machine so
-  // loaded that the loop took over a second, twice.
+  const auto st = ls.w->stats();
+  // The appends did not wake the log thread (woken per append, it wrote ~20 times): only its
+  // once-a-second look may have taken some of them first, once or, on a machine so loaded that
+  // the loop took over a second, twice.
   EXPECT_LE(st.writes, 3u);
   EXPECT_EQ(st.syncs, st.writes);
-  s.attach_log(nullptr);
 }
 
 }  // namespace
