@@ -60,6 +60,16 @@ class Figures:
                 if r.get("server_cpu") and float(r["server_cpu"]) > 0]
         return statistics.median(vals) if vals else None
 
+    def cpu_us_per_request(self, group, server, shape, conns, *fields):
+        """Median over the repetitions of the server's CPU microseconds per request, from its share
+        of a core in the sum of FIELDS (server_user, server_sys, server_cpu). Runs lacking one of
+        them, as files written before the user / system split do, are left out."""
+        vals = []
+        for r in self.runs.get((group, server, shape, conns), []):
+            if all(r.get(k) for k in fields) and r.get("rps") and float(r["rps"]) > 0:
+                vals.append(sum(float(r[k]) for k in fields) / 100 / float(r["rps"]) * 1e6)
+        return statistics.median(vals) if vals else None
+
     def paired(self, a, b, field="rps"):
         """The ratio a / b in each repetition both have: the two ran minutes apart at most, so a
         slowdown of the whole machine that lasted a repetition cancels out of its ratio."""
@@ -216,6 +226,47 @@ def targets(figs, facts):
     return out
 
 
+# (group, server, shape, conns, server as shown, workload as shown) of the CPU-per-request table.
+CPU_SPLIT = [
+    ("http", "livekv", "get", 64, "livekv", "GET hit, HTTP c64"),
+    ("http", "nginx", "get", 64, "nginx `return 200`", "GET hit, HTTP c64"),
+    ("http", "webdis", "get", 64, "webdis+redis", "GET hit, HTTP c64"),
+    ("http", "etcd", "get", 64, "etcd (v2 keys API)", "GET hit, HTTP c64"),
+    ("http", "livekv", "put", 64, "livekv", "PUT (everysec), HTTP c64"),
+    ("http", "webdis", "put", 64, "webdis+redis", "PUT (everysec), HTTP c64"),
+    ("http", "etcd", "put", 64, "etcd (v3 gateway)", "PUT, HTTP c64"),
+    ("redis-benchmark", "redis", "set", 50, "redis-server", "SET (everysec), redis-benchmark c50"),
+    ("durable", "livekv", "put", 64, "livekv", "PUT `--fsync always`, HTTP c64"),
+    ("durable", "redis", "set", 50, "redis-server", "SET appendfsync always, redis-benchmark c50"),
+]
+
+
+def us(v):
+    return "—" if v is None else f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
+
+
+def cpu_split_md(figs):
+    md = ["### Where the CPU goes: server CPU per request (µs, user + system)", ""]
+    md.append("| server | workload | user µs | system µs | total µs |")
+    md.append("| --- | --- | --- | --- | --- |")
+    for group, server, shape, c, name, workload in CPU_SPLIT:
+        key = (group, server, shape, c)
+        user = figs.cpu_us_per_request(*key, "server_user")
+        system = figs.cpu_us_per_request(*key, "server_sys")
+        # Files from before the split still have the total.
+        total = figs.cpu_us_per_request(*key, "server_user", "server_sys")
+        if total is None:
+            total = figs.cpu_us_per_request(*key, "server_cpu")
+        md.append(f"| {name} | {workload} | {us(user)} | {us(system)} | {us(total)} |")
+    md.append("")
+    md.append("The server's user and system CPU time over the run (utime and stime of its processes, webdis "
+              "with its redis-server), divided by the requests it answered; medians of the repetitions. The "
+              "system part is the kernel's work for the server (sockets, loopback, fsync): where it is alike, "
+              "the difference in user µs is each server's own work per request, which is what a faster server "
+              "must cut. Results recorded before the split show the total only.")
+    return md
+
+
 def verdict(r, bar):
     if r is None:
         return "not measured"
@@ -245,6 +296,8 @@ def render(rows, facts, fanout, info):
               "within each repetition (the two figures measured minutes apart at most): when the machine slowed "
               "down for part of the run, the medians of the two servers can come from different repetitions, and "
               "these show how much of a ratio is the server and how much the moment.")
+    md.append("")
+    md += cpu_split_md(figs)
     md.append("")
     md.append("### HTTP on one pinned core: req/s · p50 / p99 latency (medians), and livekv's ratio to each peer")
     md.append("")

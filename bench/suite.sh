@@ -42,7 +42,7 @@ results=$PWD/bench/results
 mkdir -p "$results"
 raw=$work/latest.tsv
 facts=$work/facts.tsv
-printf 'group\tserver\tshape\tconns\trep\trps\tp50_us\tp99_us\tnon2xx\terrors\tcompilers\tserver_cpu\tclient_cpu\n' >"$raw"
+printf 'group\tserver\tshape\tconns\trep\trps\tp50_us\tp99_us\tnon2xx\terrors\tcompilers\tserver_cpu\tclient_cpu\tserver_user\tserver_sys\n' >"$raw"
 printf 'name\tvalue\n' >"$facts"
 fact() { printf '%s\t%s\n' "$1" "$2" >>"$facts"; }
 log() { echo "suite $(date +%T): $*" >&2; }
@@ -167,22 +167,28 @@ start_etcd() {  # start_etcd CPUS → $etcd_port, $etcd_pid
 # Each run also records the CPU share of the server (its processes and their children: nginx's
 # worker, webdis with its redis-server) and of the client over the run: a server well below 100 %
 # of its core with the client near 100 % of its own is a client-bound figure, and the report says so.
+# The server's share is also split into user and system time, so that the report can tell, per
+# request, the kernel's part (sockets, loopback, fsync) from the server's own work: where the
+# kernel's part is alike, the server's own work is what a faster server has to cut.
 declare -A pids_of  # server label → the pids whose CPU counts as the server's
 hz=$(getconf CLK_TCK)
-proc_ticks() {  # proc_ticks PID...: user + system clock ticks of these processes and their children
-  local p all=() t=0
+proc_ticks() {  # proc_ticks PID...: "USER SYSTEM" clock ticks of these processes and their children
+  local p all=() u=0 s=0 pu ps
   for p in "$@"; do
     all+=("$p")
     all+=($(pgrep -P "$p" || true))
   done
   for p in "${all[@]}"; do
-    # Fields after "pid (comm) ": utime and stime are the 12th and 13th.
-    [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    # Fields after "pid (comm) ": utime and stime are the 12th and 13th. Both from one read, so
+    # that a process exiting between two reads cannot count in one and not the other.
+    [ -r "/proc/$p/stat" ] && read -r pu ps < <(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12, $13 }') &&
+      u=$((u + pu)) && s=$((s + ps))
   done
-  echo "$t"
+  echo "$u $s"
 }
 now() { date +%s.%N; }
-measured() {  # measured LABEL CMD...: runs CMD, its stdout to stdout; sets $srv_cpu and $cli_cpu (%)
+measured() {  # measured LABEL CMD...: runs CMD, its stdout to stdout; sets $srv_cpu, $srv_user,
+  # $srv_sys and $cli_cpu (%)
   local label=$1 s0 s1 t0 t1 tf=$work/time
   shift
   s0=$(proc_ticks ${pids_of[$label]})
@@ -190,10 +196,14 @@ measured() {  # measured LABEL CMD...: runs CMD, its stdout to stdout; sets $srv
   { TIMEFORMAT='%U %S'; time "$@" 2>"$work/client.err"; } 2>"$tf"
   t1=$(now)
   s1=$(proc_ticks ${pids_of[$label]})
-  srv_cpu=$(awk -v a="$s0" -v b="$s1" -v hz="$hz" -v t="$t0" -v u="$t1" 'BEGIN { printf "%.0f", (b - a) / hz / (u - t) * 100 }')
+  # The split keeps a decimal: the report divides it by the request rate, and a whole percent
+  # would be a coarser step than the clock ticks it comes from.
+  read -r srv_cpu srv_user srv_sys < <(awk -v a="$s0" -v b="$s1" -v hz="$hz" -v t="$t0" -v u="$t1" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); k = hz * (u - t) / 100
+    printf "%.0f %.1f %.1f\n", (y[1] + y[2] - x[1] - x[2]) / k, (y[1] - x[1]) / k, (y[2] - x[2]) / k }')
   cli_cpu=$(awk -v t="$t0" -v u="$t1" '{ printf "%.0f", ($1 + $2) / (u - t) * 100 }' "$tf")
 }
-row() {  # row GROUP LABEL SHAPE CONNS REP RPS P50_US P99_US NON2XX ERRORS COMPILERS SRV_CPU CLI_CPU
+row() {  # row GROUP LABEL SHAPE CONNS REP RPS P50_US P99_US NON2XX ERRORS COMPILERS SRV_CPU CLI_CPU SRV_USER SRV_SYS
   local IFS=$'\t'
   echo "$*" >>"$raw"
 }
@@ -208,8 +218,8 @@ wrk_run() {  # wrk_run GROUP LABEL REP CONNS PORT SERVER SHAPE [CPUS [THREADS]]:
   grep -q '^RESULT' "$work/wrk.out" || { echo "wrk gave no result for $label $shape c$c:" >&2; cat "$work/wrk.out" "$work/client.err" >&2; exit 1; }
   # RESULT rps=R p50_us=A p99_us=B requests=N non2xx=S errors=E
   set -- $(grep '^RESULT' "$work/wrk.out" | sed 's/[a-z0-9_]*=//g')
-  row "$group" "$label" "$shape" "$c" "$rep" "$2" "$3" "$4" "$6" "$7" "$busy" "$srv_cpu" "$cli_cpu"
-  log "$group $label $shape c$c rep $rep: $2 req/s, p99 $4 us, CPU server $srv_cpu % client $cli_cpu %$([ "$7" = 0 ] || echo ", $7 errors")"
+  row "$group" "$label" "$shape" "$c" "$rep" "$2" "$3" "$4" "$6" "$7" "$busy" "$srv_cpu" "$cli_cpu" "$srv_user" "$srv_sys"
+  log "$group $label $shape c$c rep $rep: $2 req/s, p99 $4 us, CPU server $srv_cpu % (user $srv_user, sys $srv_sys) client $cli_cpu %$([ "$7" = 0 ] || echo ", $7 errors")"
 }
 
 rb_run() {  # rb_run GROUP LABEL REP CLIENTS PORT TEST: redis-benchmark for about $secs seconds
@@ -223,8 +233,8 @@ rb_run() {  # rb_run GROUP LABEL REP CLIENTS PORT TEST: redis-benchmark for abou
   # "SET","rps","avg_ms","min_ms","p50_ms","p95_ms","p99_ms","max_ms"
   set -- $(sed -n 2p "$work/rb.out" | tr -d '"' | tr , ' ')
   row "$group" "$label" "$test" "$c" "$rep" "$2" "$(awk -v v="$5" 'BEGIN { printf "%.0f", v * 1000 }')" \
-    "$(awk -v v="$7" 'BEGIN { printf "%.0f", v * 1000 }')" 0 0 "$busy" "$srv_cpu" "$cli_cpu"
-  log "$group $label $test c$c rep $rep: $2 req/s, p99 $7 ms, CPU server $srv_cpu % client $cli_cpu %"
+    "$(awk -v v="$7" 'BEGIN { printf "%.0f", v * 1000 }')" 0 0 "$busy" "$srv_cpu" "$cli_cpu" "$srv_user" "$srv_sys"
+  log "$group $label $test c$c rep $rep: $2 req/s, p99 $7 ms, CPU server $srv_cpu % (user $srv_user, sys $srv_sys) client $cli_cpu %"
 }
 
 dd_rate() {  # the disk's rate of single 4 KiB synchronous writes, in $work
@@ -311,7 +321,7 @@ pids_of[livekv]=$pid
 start_redis redis-always 0 --appendonly yes --appendfsync always
 pids_of[redis]=$redis_pid
 for rep in $(seq 1 "$reps"); do
-  row durable dd dsync 1 "$rep" "$(dd_rate)" 0 0 0 0 "$(compilers)" 0 0
+  row durable dd dsync 1 "$rep" "$(dd_rate)" 0 0 0 0 "$(compilers)" 0 0 0 0
   for c in 1 16 64; do
     wrk_run durable livekv "$rep" "$c" "$port" livekv put
   done
