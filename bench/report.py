@@ -241,10 +241,6 @@ CPU_SPLIT = [
 ]
 
 
-def us(v):
-    return "—" if v is None else f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
-
-
 def cpu_split_md(figs):
     md = ["### Where the CPU goes: server CPU per request (µs, user + system)", ""]
     md.append("| server | workload | user µs | system µs | total µs |")
@@ -257,7 +253,7 @@ def cpu_split_md(figs):
         total = figs.cpu_us_per_request(*key, "server_user", "server_sys")
         if total is None:
             total = figs.cpu_us_per_request(*key, "server_cpu")
-        md.append(f"| {name} | {workload} | {us(user)} | {us(system)} | {us(total)} |")
+        md.append(f"| {name} | {workload} | {num(user)} | {num(system)} | {num(total)} |")
     md.append("")
     md.append("The server's user and system CPU time over the run (utime and stime of its processes, webdis "
               "with its redis-server), divided by the requests it answered; medians of the repetitions. The "
