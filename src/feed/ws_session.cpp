@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "livekv/util/json_nesting.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv::feed {
@@ -56,7 +57,9 @@ void ws_session::on_message(beast::error_code ec, std::size_t) {
   }
   const auto text = beast::buffers_to_string(in_.data());
   in_.consume(in_.size());
-  const auto j = nlohmann::json::parse(text, nullptr, false);
+  // Clients send only tiny control messages; a deep one is refused before the parser sees it.
+  const auto j = util::json_nesting_exceeds(text) ? nlohmann::json(nlohmann::json::value_t::discarded)
+                                                  : nlohmann::json::parse(text, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.value("op", "") == "ping") {
     send_control("pong", "{\"op\":\"pong\",\"rev\":" + std::to_string(env().hub.head()) + "}");
   } else {

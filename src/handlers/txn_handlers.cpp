@@ -7,6 +7,7 @@
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/store/key.hpp"
+#include "livekv/util/json_nesting.hpp"
 
 namespace livekv::handlers {
 namespace {
@@ -15,6 +16,9 @@ using json = nlohmann::ordered_json;
 
 // Parses a JSON object body; never throws.
 result<json> parse_object(const std::string& body) {
+  if (util::json_nesting_exceeds(body))
+    return status(errc::bad_json, "the body nests arrays and objects deeper than " +
+                                      std::to_string(util::max_json_depth) + " levels");
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return status(errc::bad_json, "the body is not valid JSON");
   if (!j.is_object()) return status(errc::bad_json, "the body must be a JSON object");

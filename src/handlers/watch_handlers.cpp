@@ -9,6 +9,7 @@
 #include "livekv/handlers/request_helpers.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/store/key.hpp"
+#include "livekv/util/json_nesting.hpp"
 
 namespace livekv::handlers {
 namespace {
@@ -171,6 +172,9 @@ http::response watch_handlers::watch_key(http::request_context& ctx) {
 
 http::response watch_handlers::watch_keys(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
+  if (util::json_nesting_exceeds(ctx.req.body()))
+    return http::make_problem(errc::bad_json, "the body nests arrays and objects deeper than " +
+                                                  std::to_string(util::max_json_depth) + " levels", v);
   const auto body = json::parse(ctx.req.body(), nullptr, false);
   if (body.is_discarded() || !body.is_array() || body.empty())
     return http::make_problem(errc::bad_json, "the body must be a non-empty JSON array of keys", v);
