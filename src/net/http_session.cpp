@@ -39,6 +39,13 @@ std::string endpoint_string(const Socket& s) {
   return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
 }
 
+// The bytes of a message's fields as they were sent ("name: value\r\n" each).
+std::size_t field_bytes(const http::request& req) {
+  std::size_t n = 0;
+  for (const auto& f : req) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
+
 }  // namespace
 
 http_session::http_session(socket_type&& socket, session_env& env)
@@ -144,6 +151,7 @@ void http_session::on_head_bytes(beast::error_code ec, std::size_t n) {
 
 void http_session::on_header() {
   request_started_ = std::chrono::steady_clock::now();
+  head_bytes_ = bytes_in_;
   const auto& req = parser_->get();
   if (req.target().size() > max_target_bytes(env_.cfg))
     return reject(errc::uri_too_long,
@@ -196,14 +204,29 @@ void http_session::parse_body() {
     const std::size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
     bytes_in_ += used;
-    if (ec == bhttp::error::need_more || (!ec && used == 0))
+    if (ec == bhttp::error::need_more || (!ec && used == 0)) {
+      // Chunk data is consumed as it arrives. What the parser leaves in the buffer is a chunk
+      // header or, after the last chunk, the trailer section, which Beast buffers whole (with no
+      // limit of its own) before it parses it: both count against the head's limit, or a client
+      // could make us hold any amount of "trailer" (48 MB per request was seen, kept after).
+      if (head_bytes_ + buffer_.size() > env_.cfg.max_header_bytes) return reject_trailers();
       return read_more(body_read_bytes, &http_session::on_body_bytes);
+    }
     if (ec == bhttp::error::body_limit)
       return reject(errc::value_too_large,
                     "the body is larger than the limit of " + std::to_string(match_.max_body) + " bytes");
+    if (ec == bhttp::error::header_limit) return reject_trailers();  // one trailer field beyond Beast's own bound
     if (ec) return reject(errc::bad_request, "malformed HTTP request body: " + ec.message());
   }
+  // A trailer section that arrived whole in one read passed the check above: the head and the
+  // trailer fields (now among the request's fields) must fit the limit together.
+  if (parser_->chunked() && field_bytes(parser_->get()) > env_.cfg.max_header_bytes) return reject_trailers();
   serve();
+}
+
+void http_session::reject_trailers() {
+  reject(errc::headers_too_large, "the request's header and trailer fields together are larger than " +
+                                      std::to_string(env_.cfg.max_header_bytes) + " bytes");
 }
 
 void http_session::on_body_bytes(beast::error_code ec, std::size_t n) {

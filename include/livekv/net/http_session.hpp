@@ -77,6 +77,7 @@ class http_session : public connection_registry::member,
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void on_log_done(const status& outcome) override;  // the answer's log write is durable (or failed)
   void reject(errc code, std::string detail);  // answers with a problem and closes
+  void reject_trailers();  // 431: header and trailer fields over --max-header-bytes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
   void written(std::size_t n);
@@ -100,6 +101,7 @@ class http_session : public connection_registry::member,
   std::string request_id_;
   boost::beast::http::verb req_method_ = boost::beast::http::verb::unknown;
   std::uint64_t bytes_in_ = 0;
+  std::size_t head_bytes_ = 0;  // of the current request's head (request line and header fields)
   std::size_t write_total_ = 0;  // bytes of the response being written
   std::optional<http::response> early_;  // a deferred answer given during the defer() call
   bool in_defer_ = false;                // inside a handler's defer() call
