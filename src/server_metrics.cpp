@@ -28,8 +28,8 @@ result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& 
         [&state] { return static_cast<double>(state.connections.load()); });
   counter_cb("livekv_http_connections_total", "Client connections accepted.",
              [&state] { return static_cast<double>(state.connections_total.load()); });
-  gauge("livekv_ready", "1 when the server serves its API (recovery done, not draining).",
-        [&state] { return state.ready.load() && !state.draining.load() ? 1.0 : 0.0; });
+  gauge("livekv_ready", "1 when the server serves its API (recovery done, not draining, log writable).",
+        [&state, disk] { return state.ready.load() && !state.draining.load() && !(disk && disk->read_only()) ? 1.0 : 0.0; });
   if (hub) {
     // Each reads one field; stats() is a few atomics and two short locks, cheap at scrape rates.
     using fs = hub::hub_stats;
@@ -94,8 +94,12 @@ result<std::unique_ptr<server_metrics>> server_metrics::make(metrics::registry& 
                [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.bytes_written); });
     counter_cb("livekv_log_fsyncs_total", "fdatasync calls on the write-ahead log.",
                [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.syncs); });
-    gauge("livekv_log_failed", "1 once the log failed (disk error): writes are refused until restart.",
+    gauge("livekv_log_failed", "1 while the log is failed (disk error or full disk): writes are refused.",
           [disk, m_ = m.get()] { return m_->disk_report(*disk).log.failed ? 1.0 : 0.0; });
+    counter_cb("livekv_log_failures_total", "Times the write-ahead log failed (a write or fsync error).",
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.failures); });
+    counter_cb("livekv_log_resumes_total", "Times a failed log could be written again and writes resumed.",
+               [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).log.resumes); });
     counter_cb("livekv_snapshots_total", "Snapshots written.",
                [disk, m_ = m.get()] { return static_cast<double>(m_->disk_report(*disk).snapshots_taken); });
     counter_cb("livekv_snapshot_failures_total", "Snapshots that failed.",

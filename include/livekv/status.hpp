@@ -34,7 +34,9 @@ enum class errc {
   too_many_subscribers, // --feed-max-subscribers reached
   draining,             // shutting down: no new work
   not_ready,            // still starting (recovery)
-  read_only,            // the log failed; writes refused until restart
+  read_only,            // the log failed; writes refused until it can be written again
+  no_space,             // the disk is full (ENOSPC, EDQUOT)
+  storage_failed,       // another I/O error of the disk
   internal,
 };
 

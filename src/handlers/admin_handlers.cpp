@@ -47,7 +47,9 @@ json storage_json(const wal::storage& disk) {
               {"appends", r.log.appends},
               {"writes", r.log.writes},
               {"fsyncs", r.log.syncs},
-              {"failed", r.log.failed}}},
+              {"failed", r.log.failed},
+              {"failures", r.log.failures},
+              {"resumes", r.log.resumes}}},
             {"snapshots_taken", r.snapshots_taken},
             {"snapshot_failures", r.snapshot_failures},
             {"snapshot_running", r.snapshot_running}};
@@ -156,6 +158,11 @@ http::response admin_handlers::healthz(http::request_context& ctx) {
 http::response admin_handlers::readyz(http::request_context& ctx) {
   if (state_.draining) return http::make_problem(errc::draining, "the server is shutting down", ctx.req.version());
   if (!state_.ready) return http::make_problem(errc::not_ready, "the server is still starting", ctx.req.version());
+  // Reads still work, but a server refusing every write is not one to send traffic to.
+  if (disk_ && disk_->read_only())
+    return http::make_problem(errc::read_only,
+                              "the write-ahead log failed: writes are refused (reads work) until it can be written again",
+                              ctx.req.version());
   return http::make_json(http::status::ok, {{"status", "ready"}}, ctx.req.version());
 }
 

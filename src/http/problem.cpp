@@ -35,6 +35,8 @@ const problem_kind& problem_for(errc code) noexcept {
       {s::service_unavailable, "draining", "Server is shutting down"},
       {s::service_unavailable, "not_ready", "Server is starting"},
       {s::service_unavailable, "read_only", "Server is read-only"},
+      {s::insufficient_storage, "insufficient_storage", "Insufficient storage"},
+      {s::service_unavailable, "storage_failed", "Storage failed"},
       {s::internal_server_error, "internal", "Internal error"},
   };
   static_assert(std::size(table) == static_cast<std::size_t>(errc::internal) + 1);

@@ -9,8 +9,11 @@
 namespace livekv::io {
 namespace {
 
+// A full disk is its own error (507 to a client that asked for a snapshot, and a log that can
+// resume once space is freed); any other failure of the disk is not a bug of ours either.
 status sys_error(const std::string& what, const std::string& path) {
-  return {errc::internal, what + " " + path + ": " + std::strerror(errno)};
+  const errc code = errno == ENOSPC || errno == EDQUOT ? errc::no_space : errc::storage_failed;
+  return {code, what + " " + path + ": " + std::strerror(errno)};
 }
 
 }  // namespace
@@ -60,6 +63,12 @@ status append_file::write_all(std::string_view data) {
     data.remove_prefix(static_cast<std::size_t>(n));
     size_ += static_cast<std::uint64_t>(n);
   }
+  return status::success();
+}
+
+status append_file::truncate(std::uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return sys_error("cannot truncate", path_);
+  size_ = size;
   return status::success();
 }
 

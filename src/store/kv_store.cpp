@@ -53,8 +53,15 @@ const entry* kv_store::find_locked(std::string_view key) const {
   return n ? &n->e : nullptr;
 }
 
+const entry* kv_store::current_locked(std::string_view key) const {
+  if (!overlay_.empty()) {
+    if (const auto it = overlay_.find(key); it != overlay_.end()) return it->second.e ? &*it->second.e : nullptr;
+  }
+  return find_locked(key);
+}
+
 const entry* kv_store::find_live(std::string_view key, std::int64_t now_ms) const {
-  const entry* e = find_locked(key);
+  const entry* e = current_locked(key);
   return e && !e->expired_at(now_ms) ? e : nullptr;
 }
 
@@ -76,7 +83,7 @@ result<commit_outcome> kv_store::commit(const commit_request& req) {
 }
 
 void kv_store::expire_if_dead_locked(std::string_view key, std::int64_t now_ms) {
-  const entry* e = find_locked(key);
+  const entry* e = current_locked(key);
   if (!e || !e->expired_at(now_ms)) return;
   commit_request r;
   r.ops.push_back({operation::kind::expire, std::string(key), nullptr, 0, e->mod_revision});
@@ -94,13 +101,17 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
   }
   // Only writers change the maps and we are the only writer now (commit_mutex_), so reading them
   // without map_mutex_ is race-free; readers holding the shared lock do not mutate.
-  const std::uint64_t current_rev = revision_.load(std::memory_order_relaxed);
+  const std::uint64_t current_rev = assigned_;
+  // What a commit that writes nothing saw may be staged: its answer, too, waits until that is
+  // durable (it would otherwise report a value a failing disk could still lose).
+  const std::uint64_t seen_ticket = staged_.empty() ? 0 : staged_.back().ticket;
   for (std::size_t i = 0; i < req.conditions.size(); ++i) {
     const entry* cur = find_live(req.conditions[i].key, now_ms);
     if (!holds(req.conditions[i], cur)) {
       out.revision = current_rev;
       out.failed_condition = i;
       if (cur) out.failed_current = *cur;
+      out.log_ticket = seen_ticket;
       return out;
     }
   }
@@ -124,58 +135,116 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
     out.log_ticket = *ticket;
   }
   out.results.resize(req.ops.size());
+  out.revision = rev;
+  out.applied = true;
+  assigned_ = rev;
+  if (!writes) {
+    for (std::size_t i = 0; i < req.ops.size(); ++i) {
+      const entry* cur = find_live(req.ops[i].key, now_ms);
+      if (cur) out.results[i].previous = *cur;
+    }
+    out.log_ticket = seen_ticket;
+    return out;
+  }
+  if (staging_ && out.log_ticket != 0) {
+    // Decided against the overlay and kept there until durable_through() installs it.
+    staged_commit sc;
+    sc.ticket = out.log_ticket;
+    sc.after.resize(req.ops.size());
+    for (std::size_t i = 0; i < req.ops.size(); ++i) {
+      sc.after[i] = decide(req.ops[i], current_locked(req.ops[i].key), rev, now_ms, out.results[i]);
+      if (out.results[i].changed) overlay_[req.ops[i].key] = staged_key{sc.after[i], rev};
+    }
+    sc.req = req;
+    sc.out = out;
+    staged_.push_back(std::move(sc));
+    return out;
+  }
   {
     std::unique_lock lock(map_mutex_);
-    for (std::size_t i = 0; i < req.ops.size(); ++i) apply_locked(req.ops[i], rev, now_ms, out.results[i]);
+    for (std::size_t i = 0; i < req.ops.size(); ++i) {
+      key_table::node* n = table_.find(req.ops[i].key);
+      auto after = decide(req.ops[i], n ? &n->e : nullptr, rev, now_ms, out.results[i]);
+      if (out.results[i].changed) install_locked(n, req.ops[i].key, std::move(after));
+    }
     revision_.store(rev, std::memory_order_release);
   }
   for (std::size_t i = 0; i < req.ops.size(); ++i)
     if (out.results[i].expires_at_ms != 0) push_deadline_locked(out.results[i].expires_at_ms, rev, req.ops[i].key);
-  out.revision = rev;
-  out.applied = true;
-  if (writes)
-    for (commit_observer* o : observers_) o->on_commit(req, out);
+  for (commit_observer* o : observers_) o->on_commit(req, out);
   return out;
 }
 
-void kv_store::apply_locked(const operation& op, std::uint64_t rev, std::int64_t now_ms, op_outcome& out) {
-  key_table::node* n = table_.find(op.key);
-  if (n && op.what != operation::kind::expire && !n->e.expired_at(now_ms)) out.previous = n->e;
+std::optional<entry> kv_store::decide(const operation& op, const entry* cur, std::uint64_t rev, std::int64_t now_ms,
+                                      op_outcome& out) {
+  if (cur && op.what != operation::kind::expire && !cur->expired_at(now_ms)) out.previous = *cur;
   switch (op.what) {
     case operation::kind::get:
-      return;
+      break;
     case operation::kind::put: {
       const std::int64_t expires = op.ttl_ms > 0 ? now_ms + op.ttl_ms : 0;
       out.changed = true;
       out.expires_at_ms = expires;
-      if (!n) {
-        table_.insert(op.key, entry{op.val, rev, rev, 1, expires});
-        bytes_ += op.key.size() + op.val->bytes().size();
-        out.created = true;
-      } else {
-        entry& e = n->e;
-        bytes_ = bytes_ - e.val->bytes().size() + op.val->bytes().size();
-        if (e.expires_at_ms != 0) --ttl_keys_;
-        e.val = op.val;
-        e.mod_revision = rev;
-        ++e.version;
-        e.expires_at_ms = expires;
-      }
-      if (expires != 0) ++ttl_keys_;
-      return;
+      out.created = cur == nullptr;
+      if (!cur) return entry{op.val, rev, rev, 1, expires};
+      return entry{op.val, cur->create_revision, rev, cur->version + 1, expires};
     }
     case operation::kind::expire:
-      if (!n || n->e.mod_revision != op.expect_revision) return;
-      out.previous = n->e;
-      [[fallthrough]];
-    case operation::kind::erase: {
-      if (!n) return;
+      if (!cur || cur->mod_revision != op.expect_revision) break;
+      out.previous = *cur;
       out.changed = true;
-      if (n->e.expires_at_ms != 0) --ttl_keys_;
-      bytes_ -= n->key().size() + n->e.val->bytes().size();
-      table_.erase(*n);
-      return;
+      break;
+    case operation::kind::erase:
+      out.changed = cur != nullptr;
+      break;
+  }
+  return std::nullopt;
+}
+
+void kv_store::install_locked(key_table::node* n, std::string_view key, std::optional<entry> after) {
+  if (n && n->e.expires_at_ms != 0) --ttl_keys_;
+  if (!after) {
+    if (!n) return;
+    bytes_ -= n->key().size() + n->e.val->bytes().size();
+    table_.erase(*n);
+    return;
+  }
+  if (after->expires_at_ms != 0) ++ttl_keys_;
+  if (!n) {
+    bytes_ += key.size() + after->val->bytes().size();
+    table_.insert(key, std::move(*after));
+    return;
+  }
+  bytes_ = bytes_ - n->e.val->bytes().size() + after->val->bytes().size();
+  n->e = std::move(*after);
+}
+
+void kv_store::durable_through(std::uint64_t ticket) noexcept {
+  std::lock_guard commit_lock(commit_mutex_);
+  std::size_t ready = 0;
+  while (ready < staged_.size() && staged_[ready].ticket <= ticket) ++ready;
+  if (ready == 0) return;
+  {
+    std::unique_lock lock(map_mutex_);
+    for (std::size_t c = 0; c < ready; ++c) {
+      staged_commit& sc = staged_[c];
+      for (std::size_t i = 0; i < sc.req.ops.size(); ++i)
+        if (sc.out.results[i].changed)
+          install_locked(table_.find(sc.req.ops[i].key), sc.req.ops[i].key, std::move(sc.after[i]));
     }
+    revision_.store(staged_[ready - 1].out.revision, std::memory_order_release);
+  }
+  for (std::size_t c = 0; c < ready; ++c) {
+    const staged_commit& sc = staged_.front();
+    for (std::size_t i = 0; i < sc.req.ops.size(); ++i) {
+      const auto& key = sc.req.ops[i].key;
+      if (sc.out.results[i].expires_at_ms != 0) push_deadline_locked(sc.out.results[i].expires_at_ms, sc.out.revision, key);
+      // The key leaves the overlay once no later staged commit wrote it: the maps have caught up.
+      if (const auto it = overlay_.find(key); it != overlay_.end() && it->second.revision == sc.out.revision)
+        overlay_.erase(it);
+    }
+    for (commit_observer* o : observers_) o->on_commit(sc.req, sc.out);
+    staged_.pop_front();
   }
 }
 
@@ -196,19 +265,22 @@ void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::
 
 expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(std::int64_t)>& on_expired) {
   expiry_pass pass;
-  std::lock_guard commit_lock(commit_mutex_);
+  std::unique_lock commit_lock(commit_mutex_);
   const std::int64_t now = clock_.now_ms();
+  std::uint64_t last_ticket = 0;
   while (!deadlines_.empty() && pass.expired < max_keys) {
     const deadline& d = deadlines_.front();
     if (d.at_ms > now) break;
-    const entry* e = find_locked(d.key);
+    const entry* e = current_locked(d.key);
     if (e && e->mod_revision == d.mod_revision && e->expires_at_ms == d.at_ms) {
       commit_request r;
       r.ops.push_back({operation::kind::expire, d.key, nullptr, 0, d.mod_revision});
-      if (!commit_locked(r, now)) {  // the log failed: keep the deadline, retry later
+      const auto out = commit_locked(r, now);
+      if (!out) {  // the log failed: keep the deadline, retry later
         pass.stalled = true;
         break;
       }
+      last_ticket = out->log_ticket;
       ++pass.expired;
       if (on_expired) on_expired(now - d.at_ms);
     }
@@ -216,6 +288,11 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
     deadlines_.pop_back();
   }
   if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.front().at_ms;
+  const bool staged = staging_ && last_ticket != 0;
+  commit_lock.unlock();
+  // No client waits for an expiry; a staged one would reach readers and the feed only with the
+  // log's next once-a-second look. Asking for it makes the log sync it now.
+  if (staged) when_durable(last_ticket, [](status) {});
   return pass;
 }
 
@@ -226,6 +303,10 @@ namespace livekv::store {
 void kv_store::attach_log(commit_log* log) {
   std::lock_guard commit_lock(commit_mutex_);
   log_.store(log, std::memory_order_release);
+  // Detaching keeps what is staged: the log being closed still reports it durable (or not).
+  if (!log) return;
+  staging_ = log->visible_when_durable();
+  if (staging_) log->set_durability_listener(this);
 }
 
 void kv_store::add_observer(commit_observer* o) {
@@ -241,24 +322,17 @@ void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> do
 
 void kv_store::checkpoint(const std::function<void(std::uint64_t)>& at) {
   std::lock_guard commit_lock(commit_mutex_);
-  at(revision_.load(std::memory_order_relaxed));
+  at(assigned_);
 }
 
 void kv_store::load_entry(std::string_view key, const entry& e) {
   std::lock_guard commit_lock(commit_mutex_);
-  std::unique_lock lock(map_mutex_);
-  if (key_table::node* n = table_.find(key)) {
-    // A key loaded twice keeps the later entry; undo the earlier one's share of the counters.
-    bytes_ -= n->e.val->bytes().size();
-    if (n->e.expires_at_ms != 0) --ttl_keys_;
-    n->e = e;
-  } else {
-    table_.insert(key, e);
-    bytes_ += key.size();
+  {
+    std::unique_lock lock(map_mutex_);
+    // A key loaded twice keeps the later entry.
+    install_locked(table_.find(key), key, e);
   }
-  bytes_ += e.val->bytes().size();
   if (e.expires_at_ms != 0) {
-    ++ttl_keys_;
     deadlines_.push_back({e.expires_at_ms, e.mod_revision, std::string(key)});
     std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
   }
@@ -272,6 +346,7 @@ void kv_store::reserve(std::size_t keys) {
 
 void kv_store::set_revision(std::uint64_t revision) {
   std::lock_guard commit_lock(commit_mutex_);
+  assigned_ = revision;
   revision_.store(revision, std::memory_order_release);
 }
 
@@ -291,16 +366,20 @@ void kv_store::replay(const replayed_commit& c) {
       if (seen[i]) continue;
       const replayed_op& op = c.ops[i];
       operation o{op.what == operation::kind::put ? operation::kind::put : operation::kind::erase, op.key, op.val, 0, 0};
-      op_outcome ignored;
-      apply_locked(o, c.revision, std::numeric_limits<std::int64_t>::min(), ignored);
-      if (op.what == operation::kind::put && op.expires_at_ms != 0) {
-        entry& e = table_.find(op.key)->e;
-        if (e.expires_at_ms == 0) ++ttl_keys_;
-        e.expires_at_ms = op.expires_at_ms;
+      op_outcome out;
+      key_table::node* n = table_.find(op.key);
+      // Logged deadlines are absolute: the op is decided at the start of time (nothing has
+      // expired yet) and keeps the deadline it was given.
+      auto after = decide(o, n ? &n->e : nullptr, c.revision, std::numeric_limits<std::int64_t>::min(), out);
+      if (!out.changed) continue;
+      if (after && op.what == operation::kind::put && op.expires_at_ms != 0) {
+        after->expires_at_ms = op.expires_at_ms;
         deadlines.push_back(i);
       }
+      install_locked(n, op.key, std::move(after));
     }
     if (c.revision > revision_.load(std::memory_order_relaxed)) revision_.store(c.revision, std::memory_order_release);
+    assigned_ = std::max(assigned_, c.revision);
   }
   for (const std::size_t i : deadlines) push_deadline_locked(c.ops[i].expires_at_ms, c.revision, c.ops[i].key);
 }

@@ -97,11 +97,13 @@ void log_writer::write_inline(std::unique_lock<std::mutex>& lock) {
     pending_.clear();
     const std::uint64_t batch_end = appended_end_;
     lock.unlock();
+    const std::uint64_t before = file_.size();
     status s = file_.write_all(inline_batch_);
     const bool full = s && file_.size() >= opts_.segment_bytes;
     lock.lock();
     writing_ = false;
-    if (!s) fail(s);
+    // What the file held before this write is intact and the batch is still ours: resumable.
+    if (!s) fail(s, std::move(inline_batch_), before);
     if (failure_.ok()) {
       stats_.bytes_written += inline_batch_.size();
       ++stats_.writes;
@@ -125,6 +127,10 @@ void log_writer::write_inline(std::unique_lock<std::mutex>& lock) {
     if (opts_.on_growth && wrote) opts_.on_growth(growth);
     lock.lock();
   }
+}
+
+void log_writer::set_durability_listener(store::durability_listener* l) noexcept {
+  listener_.store(l, std::memory_order_release);
 }
 
 void log_writer::cut(std::uint64_t next_revision) {
@@ -160,6 +166,11 @@ status log_writer::close() {
   return failure_;
 }
 
+bool log_writer::failed() const {
+  std::lock_guard lock(mutex_);
+  return !failure_.ok();
+}
+
 log_stats log_writer::stats() const {
   log_stats s;
   {
@@ -186,11 +197,63 @@ status log_writer::open_segment(std::uint64_t first_revision) {
   return io::fsync_dir(opts_.dir);
 }
 
-void log_writer::fail(const status& s) {
+void log_writer::fail(const status& s, std::optional<std::string> unwritten, std::uint64_t good_size) {
   // Caller holds mutex_.
-  if (!failure_.ok()) return;
-  failure_ = status(errc::read_only, "the write-ahead log failed (" + s.message() + "); writes are refused until restart");
+  if (!failure_.ok()) {
+    // A second failure while failed (a sync that ran beside a failed inline write) may make the
+    // file's state unknown: then only a restart's recovery can tell what it holds.
+    if (!unwritten) resumable_ = false;
+    return;
+  }
+  resumable_ = unwritten.has_value();
+  if (unwritten) {
+    retained_ = std::move(*unwritten);
+    good_size_ = good_size;
+  }
+  next_probe_ = clock_type::now() + probe_interval;
+  failure_ = status(errc::read_only, "the write-ahead log failed (" + s.message() + "); writes are refused " +
+                                         (resumable_ ? "until it can be written again (retried every second)"
+                                                     : "until restart"));
+  ++stats_.failures;
   spdlog::critical("{}", failure_.message());
+}
+
+void log_writer::try_resume(std::unique_lock<std::mutex>& lock) {
+  // An inline writer that was mid-write when the log failed finishes first (it writes no more).
+  wake_.wait(lock, [&] { return !writing_; });
+  // The file is good up to good_size_; every frame after it is in retained_ or still in pending_
+  // (appends stopped at the failure). Rewriting them from memory, rather than trusting what the
+  // page cache may or may not hold after a failed write or sync, is what makes resuming safe.
+  std::string frames = std::move(retained_);
+  frames += pending_;
+  pending_.clear();
+  const std::uint64_t end = appended_end_;
+  const std::uint64_t good = good_size_;
+  writing_ = true;
+  lock.unlock();
+  status s = file_.truncate(good);
+  if (s) s = file_.write_all(frames);
+  if (s) s = file_.sync();
+  if (s && opts_.policy == fsync_policy::always)
+    if (auto* l = listener_.load(std::memory_order_acquire)) l->durable_through(end);
+  lock.lock();
+  writing_ = false;
+  next_probe_ = clock_type::now() + probe_interval;
+  if (!s) {
+    retained_ = std::move(frames);  // still full (or failing): the next probe tries again
+    return;
+  }
+  failure_ = status::success();
+  resumable_ = false;
+  written_end_ = synced_end_ = acked_end_ = end;
+  last_sync_ = clock_type::now();
+  stats_.bytes_written += frames.size();
+  ++stats_.writes;
+  ++stats_.syncs;
+  ++stats_.resumes;
+  growth_since_cut_ += frames.size();
+  if (file_.size() >= opts_.segment_bytes) rotate_requested_ = true;
+  spdlog::warn("the write-ahead log can be written again ({} bytes rewritten); writes resume", frames.size());
 }
 
 void log_writer::run() {
@@ -201,13 +264,26 @@ void log_writer::run() {
              clock_type::now() - last_sync_ >= std::chrono::seconds(1);
     };
     const auto has_work = [&] {
-      // After a failure only stopping matters: nothing more will be written.
-      if (!failure_.ok()) return stopping_ || !pending_.empty() || sync_requested_ || cut_requested_;
+      // While failed nothing is written: only stopping, and the requests to answer, matter.
+      if (!failure_.ok()) return stopping_ || sync_requested_ || cut_requested_;
       // Under always, frames wait until someone waits for them (see append()).
       const bool frames = !pending_.empty() && (opts_.policy != fsync_policy::always || !waiters_.empty());
       return frames || stopping_ || sync_requested_ || cut_requested_ || rotate_requested_ || sync_due();
     };
     bool timed_out = false;
+    if (!failure_.ok()) {
+      if (resumable_ && !stopping_) wake_.wait_until(lock, next_probe_, has_work);
+      else wake_.wait(lock, has_work);
+      if (resumable_ && !stopping_ && clock_type::now() >= next_probe_) try_resume(lock);
+      if (!failure_.ok()) {
+        // A sync or a cut asked for meanwhile fails (sync_now() returns the failure).
+        sync_requested_ = false;
+        cut_requested_ = false;
+        synced_cv_.notify_all();
+        if (stopping_) break;
+        continue;
+      }
+    }
     if (failure_.ok() && opts_.policy == fsync_policy::everysec && synced_end_ < written_end_)
       wake_.wait_until(lock, last_sync_ + std::chrono::seconds(1), has_work);
     else if (opts_.policy != fsync_policy::no)
@@ -239,8 +315,10 @@ void log_writer::run() {
     const bool ok_so_far = failure_.ok();
     lock.unlock();
 
+    const std::uint64_t before = file_.size();  // ours now (writing_): the size before this batch
     status s;
     bool synced = false;
+    bool sync_failed = false;
     bool released = false;  // writing_ was given up before the sync
     bool full = false;      // then: the segment had reached its size, to be rotated next pass
     if (ok_so_far) {
@@ -276,6 +354,7 @@ void log_writer::run() {
         const auto t0 = clock_type::now();
         s = file_.sync();
         synced = true;
+        sync_failed = !s;
         if (opts_.on_sync) opts_.on_sync(std::chrono::duration<double>(clock_type::now() - t0).count());
       }
       // Rotate by size at a batch boundary: the new segment starts after the last appended frame.
@@ -286,12 +365,23 @@ void log_writer::run() {
         if (s) s = open_segment(last_revision + 1);
       }
     }
+    // Readers may now see what this sync made durable: before its waiters are answered (so an
+    // answered write is readable) and before sync_now() returns (a snapshot copies it).
+    if (s && synced && opts_.policy == fsync_policy::always)
+      if (auto* l = listener_.load(std::memory_order_acquire)) l->durable_through(batch_end);
 
     std::vector<waiter> ready;
     lock.lock();
     if (!released) writing_ = false;
     else if (s && full) rotate_requested_ = true;
-    if (!s) fail(s);
+    if (!s) {
+      // Resumable when the file is known good up to `before` and this batch is all that follows:
+      // a failed write (the OS keeps what it accepted before), or a failed sync under always
+      // (earlier passes synced everything before). Not across a cut, nor after a failed sync
+      // under everysec or no, whose earlier written-but-unsynced batches are no longer held.
+      const bool resumable = !cut && !released && (!sync_failed || opts_.policy == fsync_policy::always);
+      fail(s, resumable ? std::optional<std::string>(std::move(batch)) : std::nullopt, before);
+    }
     if (failure_.ok()) {
       stats_.bytes_written += batch.size();
       if (!batch.empty()) ++stats_.writes;

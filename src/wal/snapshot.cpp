@@ -92,7 +92,7 @@ result<snapshot_info> write_snapshot(const store::kv_store& store, const std::st
   if (auto s = before_publish(); !s) return s;
   std::error_code ec;
   fs::rename(tmp, info.path, ec);
-  if (ec) return status(errc::internal, "cannot rename " + tmp + ": " + ec.message());
+  if (ec) return status(errc::storage_failed, "cannot rename " + tmp + ": " + ec.message());
   if (auto s = io::fsync_dir(dir); !s) return s;
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return info;

@@ -120,6 +120,10 @@ result<snapshot_info> storage::take_snapshot() {
     start = revision;
     log_->cut(revision + 1);
   });
+  // Under --fsync always commits up to `start` may still be staged (not yet in the maps the
+  // snapshot copies); a sync installs them, and the log segments holding them are deleted below.
+  if (log_->visible_when_durable())
+    if (auto s = log_->sync_now(); !s) return s;
   auto info = write_snapshot(store_, opts_.dir, start, [&] { return log_->sync_now(); });
   std::error_code ec;
   if (!info) {
@@ -155,6 +159,15 @@ status storage::close() {
   if (!log) return status::success();
   store_.attach_log(nullptr);
   return log->close();
+}
+
+bool storage::read_only() const {
+  log_writer* log;
+  {
+    std::lock_guard lock(mutex_);
+    log = log_.get();
+  }
+  return log && log->failed();
 }
 
 storage_status storage::report() const {

@@ -59,10 +59,16 @@ std::string dump(const store::kv_store& s) {
   }
 }
 
+// Commits and waits until the commit is durable, as a client's answer does: under --fsync always
+// the store shows a commit to readers only from then on.
 void commit_ok(store::kv_store& s, const store::commit_request& r) {
   auto out = s.commit(r);
   ASSERT_TRUE(out.has_value()) << out.error().message();
   ASSERT_TRUE(out->applied);
+  std::promise<status> durable;
+  s.when_durable(out->log_ticket, [&](status st) { durable.set_value(std::move(st)); });
+  const status st = durable.get_future().get();
+  ASSERT_TRUE(st.ok()) << st.message();
 }
 
 std::string only_segment(const std::string& dir) {

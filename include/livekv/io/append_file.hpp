@@ -11,7 +11,8 @@ namespace livekv::io {
 // Retries on EINTR and short writes. Move-only; closes on destruction. Not thread-safe.
 class append_file {
  public:
-  // Creates the file if needed; `truncate` empties it first. Errors: errc::internal with errno text.
+  // Creates the file if needed; `truncate` empties it first. Errors (here and below): errc::no_space
+  // for a full disk, else errc::storage_failed, with the errno text.
   static result<append_file> open(const std::string& path, bool truncate = false);
 
   append_file(append_file&& o) noexcept;
@@ -22,6 +23,8 @@ class append_file {
 
   status write_all(std::string_view data);
   status sync();  // fdatasync: the data and the size, not the mtime
+  // Cuts the file to `size` bytes; later writes append from there. Not synced.
+  status truncate(std::uint64_t size);
   std::uint64_t size() const noexcept { return size_; }
   const std::string& path() const noexcept { return path_; }
   bool is_open() const noexcept { return fd_ >= 0; }

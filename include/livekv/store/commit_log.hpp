@@ -46,9 +46,27 @@ struct replayed_commit {
   commit_request::kind origin = commit_request::kind::write;
 };
 
+// What a log that shows commits only once they are durable tells the store (see
+// commit_log::visible_when_durable).
+class durability_listener {
+ public:
+  virtual ~durability_listener() = default;
+  // Every commit appended with a ticket <= `ticket` is durable. Called from the log's own thread,
+  // with tickets that only grow, holding no lock of the log, and before the waiters of those
+  // tickets are told: a client that got its answer can read its write.
+  virtual void durable_through(std::uint64_t ticket) noexcept = 0;
+};
+
 class commit_log {
  public:
   virtual ~commit_log() = default;
+  // True when readers may see a commit only once it is durable (--fsync always): the store then
+  // holds an appended commit back from readers and the feed until `listener` hears it is durable,
+  // so nobody reads a write that a failing disk would lose. False: commits are visible once
+  // appended, before they are durable (everysec, no).
+  virtual bool visible_when_durable() const noexcept { return false; }
+  // The store registers itself when visible_when_durable(); `l` must outlive the log's use of it.
+  virtual void set_durability_listener(durability_listener* l) noexcept { (void)l; }
   // Records a commit. Called under the store's commit lock, in revision order; must not block on
   // I/O. Returns a ticket to pass to when_durable (0: nothing to wait for), or errc::read_only
   // when the log has failed, in which case the store does not apply the commit.

@@ -1,6 +1,8 @@
 #pragma once
 #include <atomic>
+#include <deque>
 #include <functional>
+#include <unordered_map>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -52,7 +54,14 @@ struct store_stats {
 // The in-memory key space. Thread-safe: readers run concurrently under a shared lock; writers are
 // serialized by the commit mutex, so revision order is apply order. The exclusive lock is held only
 // to apply an already-validated commit to the maps (no I/O, no allocation of values under it).
-class kv_store {
+//
+// Two views of the keys: what readers see (the maps), and what the next commit is decided
+// against. They are the same unless the attached log shows commits only once durable (--fsync
+// always): then a commit is decided, logged and *staged* — kept in an overlay that later commits
+// are decided against, so a CAS sees the write before it — and installed into the maps, and
+// published to observers, when the log says it is durable (durable_through). A staged commit
+// whose log write fails is never installed: no reader, long-poll or feed ever sees it.
+class kv_store : private durability_listener {
  public:
   // `clk` must outlive the store; it decides when keys with a TTL are gone.
   explicit kv_store(const clock& clk = default_clock());
@@ -70,6 +79,7 @@ class kv_store {
   // A failed condition is an outcome, not an error; the error path is reserved for the log.
   result<commit_outcome> commit(const commit_request& req);
 
+  // The revision readers see: of the last commit applied to the maps (installed, when staging).
   std::uint64_t revision() const noexcept { return revision_.load(std::memory_order_acquire); }
   store_stats stats() const;
 
@@ -83,8 +93,9 @@ class kv_store {
 
   // --- durability hooks (used by wal/; all thread-safe) ---
 
-  // From now on every write commit is appended to `log` before it is applied. Pass nullptr to
-  // detach. `log` must outlive the attachment.
+  // From now on every write commit is appended to `log` before it is applied (or staged, when
+  // log->visible_when_durable()). Pass nullptr to detach; commits still staged are installed when
+  // the log, which must outlive the attachment, reports them durable.
   void attach_log(commit_log* log);
   // Adds an observer of applied write commits; it must outlive the store's use of it. Call
   // before serving: observers are not removed.
@@ -93,7 +104,8 @@ class kv_store {
   // Forwards to the attached log; calls `done` at once (ok) when there is none.
   void when_durable(std::uint64_t ticket, std::function<void(status)> done) const;
   // Runs `at(revision)` under the commit lock: no write commits while it runs. For cutting the log
-  // at an exact revision; `at` must be quick.
+  // at an exact revision; `at` must be quick. `revision` is the last one handed out, which may be
+  // staged and not yet visible: the log holds it, the maps will once it is durable.
   void checkpoint(const std::function<void(std::uint64_t revision)>& at);
 
   // Recovery only (before serving): loads one snapshot entry verbatim, sets the revision, and
@@ -115,7 +127,29 @@ class kv_store {
     bool operator>(const deadline& o) const noexcept { return at_ms > o.at_ms; }
   };
 
-  // A live entry: present and not past its deadline at `now_ms`.
+  // A staged commit: decided and logged, waiting for the log to say it is durable.
+  struct staged_commit {
+    std::uint64_t ticket = 0;
+    commit_request req;                    // a copy: observers see it when it is installed
+    commit_outcome out;
+    std::vector<std::optional<entry>> after;  // per op that changed its key: the entry it leaves
+  };
+  // A key's state after the last staged commit that wrote it.
+  struct staged_key {
+    std::optional<entry> e;  // nullopt: deleted
+    std::uint64_t revision = 0;
+  };
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+
+  void durable_through(std::uint64_t ticket) noexcept override;
+
+  // The entry the next commit is decided against: the last staged state of the key, else the
+  // maps'. commit_mutex_ must be held.
+  const entry* current_locked(std::string_view key) const;
+  // A live entry of the decision view: present and not past its deadline at `now_ms`.
   const entry* find_live(std::string_view key, std::int64_t now_ms) const;
   const entry* find_locked(std::string_view key) const;
   bool holds(const condition& c, const entry* current) const;
@@ -124,13 +158,28 @@ class kv_store {
   // A key past its deadline that a commit touches is first removed by its own expire commit, so
   // every end of a key's life by expiry is an expire operation, whoever notices it first.
   void expire_if_dead_locked(std::string_view key, std::int64_t now_ms);
-  void apply_locked(const operation& op, std::uint64_t rev, std::int64_t now_ms, op_outcome& out);
+  // What `op` does to a key whose current entry is `cur`: fills `out` and returns the entry it
+  // leaves (nullopt: the key is gone). Only ops with out.changed are to be installed.
+  static std::optional<entry> decide(const operation& op, const entry* cur, std::uint64_t rev, std::int64_t now_ms,
+                                     op_outcome& out);
+  // Puts `after` in the maps for `key` (found as `n`, null when absent), keeping the counters;
+  // map_mutex_ must be held exclusively.
+  void install_locked(key_table::node* n, std::string_view key, std::optional<entry> after);
   void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
 
   const clock& clock_;
   // Written under commit_mutex_; atomic so when_durable() can read it without that lock.
   std::atomic<commit_log*> log_{nullptr};
   std::vector<commit_observer*> observers_;  // guarded by commit_mutex_
+
+  // Guarded by commit_mutex_: staging (see the class comment). staging_ is set while the attached
+  // log shows commits only once durable; staged_ holds its commits in revision order, overlay_
+  // their effect per key (an entry leaves it once the last commit that wrote it is installed).
+  bool staging_ = false;
+  std::deque<staged_commit> staged_;
+  std::unordered_map<std::string, staged_key, string_hash, std::equal_to<>> overlay_;
+  // Guarded by commit_mutex_: the last revision handed out; revision_ trails it while commits are staged.
+  std::uint64_t assigned_ = 0;
 
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
   // writer and revisions are assigned in apply order. Readers never take it.

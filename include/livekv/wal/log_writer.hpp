@@ -31,6 +31,8 @@ struct log_stats {
   std::uint64_t segment_bytes = 0;  // size of the segments on disk
   std::uint64_t segments = 0;
   bool failed = false;
+  std::uint64_t failures = 0;       // times the log failed
+  std::uint64_t resumes = 0;        // times it could be written again and writes resumed
 };
 
 // The append side of the write-ahead log. append() (on the committing thread, under the store's
@@ -43,7 +45,9 @@ struct log_stats {
 // only syncs once a second, cuts and rotates segments, and writes frames no one waits for.
 // Under always the log thread writes and syncs when someone waits (when_durable), not per append,
 // so that a waiter asking once for a batch of commits gets them all in one fdatasync.
-// A failed write or fsync fails the log for good: appends and waiters get errc::read_only.
+// A failed write or fsync fails the log: appends and waiters get errc::read_only. When the file's
+// state is known (see fail()) the log thread retries once a second and writes resume by themselves
+// once the disk takes them again (a full disk that was given space); otherwise until restart.
 class log_writer final : public store::commit_log {
  public:
   struct options {
@@ -63,6 +67,9 @@ class log_writer final : public store::commit_log {
   // that cannot fit one record (the config limits keep requests below that).
   result<std::uint64_t> append(const store::logged_commit& c) override;
   void when_durable(std::uint64_t ticket, std::function<void(status)> done) override;
+  // Under always: readers see a commit once it is fsynced (the listener hears of each sync first).
+  bool visible_when_durable() const noexcept override { return opts_.policy == fsync_policy::always; }
+  void set_durability_listener(store::durability_listener* l) noexcept override;
 
   // Call under the store's commit lock (kv_store::checkpoint): frames appended after this call go
   // to a new segment whose first revision is `next_revision`.
@@ -73,6 +80,8 @@ class log_writer final : public store::commit_log {
   status close();
 
   log_stats stats() const;
+  // True while the log is failed (writes refused). Cheap: for health checks.
+  bool failed() const;
   fsync_policy policy() const noexcept { return opts_.policy; }
 
  private:
@@ -86,13 +95,23 @@ class log_writer final : public store::commit_log {
   // completes the waiters it made durable. Called and returns with `lock` held.
   void write_inline(std::unique_lock<std::mutex>& lock);
   status open_segment(std::uint64_t first_revision);
-  void fail(const status& s);
+  // Fails the log: appends are refused and waiters told. With `unwritten` (the frames of the
+  // failed write, which follow the `good_size` bytes the file is known to hold) the failure is
+  // resumable: the log thread retries them every probe_interval (try_resume).
+  void fail(const status& s, std::optional<std::string> unwritten = std::nullopt, std::uint64_t good_size = 0);
+  // Called on the log thread with `lock` held, while failed and resumable: truncates the file to
+  // the good size, rewrites the retained and pending frames, syncs; on success the log works again.
+  void try_resume(std::unique_lock<std::mutex>& lock);
+
+  static constexpr std::chrono::seconds probe_interval{1};
 
   // Under --fsync no, how far appends may run ahead of the disk before they wait for their write.
   static constexpr std::size_t max_unwritten_bytes = 64u << 20;
 
   const options opts_;
   std::thread thread_;
+  // Set once before commits are staged; read by the log thread after each sync.
+  std::atomic<store::durability_listener*> listener_{nullptr};
 
   mutable std::mutex mutex_;  // guards everything below up to the log-thread-only members
   std::condition_variable wake_;        // the log thread waits on it
@@ -114,7 +133,11 @@ class log_writer final : public store::commit_log {
   bool writer_wanted_ = false;
   bool stopping_ = false;
   bool stopped_ = false;                // the log thread has exited
-  status failure_;                      // non-ok once the log failed
+  status failure_;                      // non-ok while the log is failed
+  bool resumable_ = false;              // ... and can resume (see fail())
+  std::string retained_;                // the frames of the failed write, when resumable
+  std::uint64_t good_size_ = 0;         // the file's size before them
+  std::chrono::steady_clock::time_point next_probe_;  // when to try to resume next
   log_stats stats_;
   std::uint64_t growth_since_cut_ = 0;
 

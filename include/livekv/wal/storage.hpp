@@ -55,6 +55,8 @@ class storage {
   // Stops snapshots, detaches the log from the store, flushes and fsyncs it. Idempotent.
   status close();
   storage_status report() const;
+  // True while the log is failed and writes are refused (cheap: no directory listing).
+  bool read_only() const;
 
  private:
   void snapshot_loop();
