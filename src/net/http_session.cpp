@@ -145,6 +145,15 @@ void http_session::on_head_bytes(beast::error_code ec, std::size_t n) {
 void http_session::on_header() {
   request_started_ = std::chrono::steady_clock::now();
   const auto& req = parser_->get();
+  // RFC 9112 §3.2: a request with two Host fields is always 400. HTTP/1.1 must send one; HTTP/1.0
+  // predates the header, so a 1.0 request without it is served (Beast accepts only 1.0 and 1.1).
+  const auto hosts = req.count(bhttp::field::host);
+  if (hosts > 1) return reject(errc::bad_request, "more than one Host header");
+  if (hosts == 0 && req.version() >= 11) return reject(errc::bad_request, "an HTTP/1.1 request needs a Host header");
+  // RFC 9112 §6.1: HTTP/1.0 has no Transfer-Encoding, so its framing is faulty; Beast would
+  // otherwise read a chunked body that a 1.0 intermediary may have framed differently (smuggling).
+  if (req.version() < 11 && req.count(bhttp::field::transfer_encoding) != 0)
+    return reject(errc::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
   if (req.target().size() > max_target_bytes(env_.cfg))
     return reject(errc::uri_too_long,
                   "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");

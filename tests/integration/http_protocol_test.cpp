@@ -1,4 +1,5 @@
-// HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, and the
+// HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, the
+// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0), and the
 // header and idle timeouts that cut off slow or silent clients.
 #include <gtest/gtest.h>
 
@@ -124,6 +125,57 @@ TEST_F(http_protocol_test, a_burst_of_connections_queued_at_once_is_served_entir
   const auto list = client().get("/v1/kv?prefix=burst/&limit=1000");
   ASSERT_EQ(list.status, 200) << list;
   EXPECT_EQ(list.json()["items"].size(), static_cast<std::size_t>(n));
+}
+
+// ---- RFC 9112 message rules ---------------------------------------------------------------------
+
+// Sends `request` on a fresh connection; expects a 400 bad_request problem and the connection closed.
+void expect_400_and_close(std::uint16_t port, const std::string& request) {
+  raw_socket sock(port);
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send(request)) << sock.error();
+  const auto res = sock.read_response();
+  EXPECT_TRUE(is_problem(res, 400, "bad_request")) << request;
+  EXPECT_FALSE(res.keep_alive) << request;
+  EXPECT_TRUE(sock.read_until_close().closed) << request;
+}
+
+TEST_F(http_protocol_test, an_http_1_1_request_without_host_is_400_and_closes) {
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\n\r\n");
+  expect_400_and_close(server_.port(), "PUT /v1/kv/nohost HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+  EXPECT_EQ(client().get("/v1/kv/nohost").status, 404) << "the PUT was not served";
+}
+
+TEST_F(http_protocol_test, a_request_with_two_host_headers_is_400_in_http_1_1_and_1_0) {
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n");
+}
+
+// HTTP/1.0 has no Host requirement (RFC 9112 §3.2 asks it of 1.1 only); an empty Host is allowed too.
+TEST_F(http_protocol_test, http_1_0_without_host_and_http_1_1_with_an_empty_host_are_served) {
+  for (const char* request : {"GET /healthz HTTP/1.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost:\r\n\r\n"}) {
+    raw_socket sock(server_.port());
+    ASSERT_TRUE(sock.connected()) << sock.error();
+    ASSERT_TRUE(sock.send(request)) << sock.error();
+    EXPECT_EQ(sock.read_response().status, 200) << request;
+  }
+}
+
+// RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means its framing is faulty. A 1.0
+// intermediary in front, which knows no Transfer-Encoding, sees a request without a body and would
+// take the chunks for the next request: serving them would make us disagree (request smuggling).
+TEST_F(http_protocol_test, http_1_0_with_transfer_encoding_chunked_is_400_closes_and_stores_nothing) {
+  expect_400_and_close(server_.port(),
+                       "PUT /v1/kv/te HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_EQ(client().get("/v1/kv/te").status, 404) << "the chunked body was not stored";
+  // The same request in HTTP/1.1 is fine (the control: the 400 above is about the version).
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("PUT /v1/kv/te HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5\r\nhello\r\n0\r\n\r\n"));
+  EXPECT_EQ(sock.read_response().status, 201);
 }
 
 // Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay
