@@ -1,5 +1,5 @@
 // HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, the
-// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0), and the
+// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0, over-long targets), and the
 // header and idle timeouts that cut off slow or silent clients.
 #include <gtest/gtest.h>
 
@@ -176,6 +176,25 @@ TEST_F(http_protocol_test, http_1_0_with_transfer_encoding_chunked_is_400_closes
   ASSERT_TRUE(sock.send("PUT /v1/kv/te HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                         "5\r\nhello\r\n0\r\n\r\n"));
   EXPECT_EQ(sock.read_response().status, 201);
+}
+
+// The request line counts against --max-header-bytes (16 KiB here), so a 128 KiB target overflows
+// it before the head is parsed; the answer must still name the target, not the headers.
+TEST_F(http_protocol_test, a_128_kib_request_target_is_414_uri_too_long_not_431) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /v1/kv/" + std::string(128 * 1024, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n"))
+      << sock.error();
+  const auto res = sock.read_response();
+  EXPECT_TRUE(is_problem(res, 414, "uri_too_long")) << res;
+  EXPECT_FALSE(res.keep_alive);
+  EXPECT_TRUE(sock.read_until_close().closed);
+  // The control: a short target with 20 KiB of headers is still 431.
+  raw_socket big_headers(server_.port());
+  ASSERT_TRUE(big_headers.connected()) << big_headers.error();
+  ASSERT_TRUE(big_headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(20 * 1024, 'p') +
+                               "\r\n\r\n"));
+  EXPECT_TRUE(is_problem(big_headers.read_response(), 431, "headers_too_large"));
 }
 
 // Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay
