@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "livekv/http/http_date.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv::feed {
@@ -29,6 +30,7 @@ void ws_session::start(http::request&& req) {
   ws_.set_option(t);
   ws_.set_option(websocket::stream_base::decorator([&hub = env().hub](websocket::response_type& res) {
     res.set(http::field::server, "livekv/" + std::string(livekv::version));
+    res.set(http::field::date, http::current_http_date());
     res.set("KV-Revision", std::to_string(hub.head()));
   }));
   ws_.read_message_max(max_client_message);

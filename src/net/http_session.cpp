@@ -9,6 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include "livekv/http/http_date.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/http/request_id.hpp"
 #include "livekv/util/logging.hpp"
@@ -371,6 +372,7 @@ void http_session::send(http::response&& res, bool keep_alive) {
   head_.start(*res_);
   head_.add("X-Request-Id", request_id_);
   head_.add("Server", server_header);
+  head_.add("Date", http::current_http_date());
   head_.add("KV-Revision", env_.store.revision());
   head_.finish();
   const std::string_view head = head_.view();

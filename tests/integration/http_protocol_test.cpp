@@ -1,14 +1,18 @@
 // HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, the
-// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0, over-long targets), and the
-// header and idle timeouts that cut off slow or silent clients.
+// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0, over-long targets), the Date on
+// every response, and the header and idle timeouts that cut off slow or silent clients.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "support/raw_socket.hpp"
 #include "support/server_fixture.hpp"
+#include "support/sse_reader.hpp"
+#include "support/ws_client.hpp"
 
 namespace livekv::test {
 namespace {
@@ -195,6 +199,61 @@ TEST_F(http_protocol_test, a_128_kib_request_target_is_414_uri_too_long_not_431)
   ASSERT_TRUE(big_headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(20 * 1024, 'p') +
                                "\r\n\r\n"));
   EXPECT_TRUE(is_problem(big_headers.read_response(), 431, "headers_too_large"));
+}
+
+// ---- Date ------------------------------------------------------------------------------------------
+
+// RFC 9110 §6.6.1: an origin server with a clock sends Date, an IMF-fixdate, on every response.
+// `before` and `after` bracket the request, by the same clock the server reads.
+testing::AssertionResult has_date_between(const http_response& res, std::time_t before, std::time_t after) {
+  const std::string date = res.header("Date");
+  if (res.headers.count("Date") != 1) return testing::AssertionFailure() << "not one Date header\n" << res;
+  if (!std::regex_match(date, std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")))
+    return testing::AssertionFailure() << "Date is not an IMF-fixdate: " << date;
+  std::tm tm{};
+  if (strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr)
+    return testing::AssertionFailure() << "unparsable Date: " << date;
+  const std::time_t t = timegm(&tm);
+  if (t < before || t > after)
+    return testing::AssertionFailure() << "Date " << date << " is not the time of the request";
+  return testing::AssertionSuccess();
+}
+
+TEST_F(http_protocol_test, every_response_carries_the_date_including_problems_and_feed_upgrades) {
+  const std::time_t before = std::time(nullptr);
+  ASSERT_EQ(client().put("/v1/kv/d", "v").status, 201);
+  std::vector<http_response> responses = {
+      client().put("/v1/kv/d", "w"),
+      client().get("/v1/kv/d"),
+      client().head("/v1/kv/d"),
+      client().get("/v1/kv/d", {{"If-None-Match", "\"2\""}}),
+      client().get("/v1/kv/missing"),
+      client().request(verb::post, "/v1/kv/d", "x"),
+      client().get("/"),
+      client().get("/status"),
+      client().get("/wal"),  // 426: a plain GET of the WebSocket route
+  };
+  {
+    // A problem answered before any route, from the head alone.
+    raw_socket sock(server_.port());
+    ASSERT_TRUE(sock.connected()) << sock.error();
+    ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\n\r\n"));
+    responses.push_back(sock.read_response());
+  }
+  {
+    sse_reader sse(server_.port());
+    responses.push_back(sse.open("/v1/watch"));
+  }
+  {
+    ws_client ws(server_.port());
+    responses.push_back(ws.connect("/wal"));
+    EXPECT_EQ(responses.back().status, 101) << responses.back();
+  }
+  const std::time_t after = std::time(nullptr);
+  for (const auto& res : responses) {
+    EXPECT_NE(res.status, 0) << res;
+    EXPECT_TRUE(has_date_between(res, before, after));
+  }
 }
 
 // Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay
