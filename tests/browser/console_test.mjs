@@ -87,6 +87,19 @@ async function stopServer(child) {
   return status;
 }
 
+// Every securitypolicyviolation event in `page` lands in pageProblems: what the console message
+// check below might miss (a message worded differently) the event still reports. The listener is
+// installed by the browser's devtools protocol, so the page's own policy does not apply to it.
+async function reportPolicyViolations(page) {
+  await page.exposeBinding("livekvReportViolation", (_source, text) => pageProblems.push(`CSP violation: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.livekvReportViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} ` +
+                                   `(${e.sourceFile || "?"}:${e.lineNumber})`);
+    });
+  });
+}
+
 // ---- the test ----------------------------------------------------------------------------------
 let server = startServer();
 const profile = mkdtempSync(join(tmpdir(), "livekv-console-test-"));
@@ -120,7 +133,9 @@ try {
     check(res.headers.get("content-type") === "text/html; charset=utf-8", `content-type ${res.headers.get("content-type")}`);
     const csp = res.headers.get("content-security-policy") || "";
     check(/script-src 'sha256-[A-Za-z0-9+/]{43}='/.test(csp), `script-src is not a hash: ${csp}`);
-    check(csp.includes("default-src 'self'"), `no default-src 'self': ${csp}`);
+    check(/style-src 'sha256-[A-Za-z0-9+/]{43}='/.test(csp), `style-src is not a hash: ${csp}`);
+    check(csp.startsWith("default-src 'none';"), `no default-src 'none': ${csp}`);
+    check(!csp.includes("unsafe-"), `an unsafe- source: ${csp}`);
     check(res.headers.get("x-content-type-options") === "nosniff", "no nosniff");
     check(res.headers.get("cache-control") === "no-cache", `cache-control ${res.headers.get("cache-control")}`);
     check((await res.text()).includes('id="feed-table"'), "not the console page");
@@ -137,6 +152,7 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+  await reportPolicyViolations(page);
   // Failed connections are expected here (the test takes the browser offline) and Chromium logs
   // them as console errors; what must never appear is a policy violation or an exception.
   page.on("console", (msg) => {
@@ -248,6 +264,7 @@ try {
       const other = await context.newPage();
       other.setDefaultTimeout(WAIT_MS);
       other.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+      await reportPolicyViolations(other);
       await other.goto(`${smallBase}/`);
       await other.waitForFunction(() => window.livekvConsole.lastRev === 0);
       await other.evaluate(() => window.livekvConsole.pauseFeed());
@@ -290,6 +307,10 @@ try {
     await page.waitForSelector('tr[data-testid="feed-row"][data-rev="1"][data-key="after/restart"]');
     const s = await stats();
     check(s.gaps === 0 && s.duplicates === 0, `page counted gaps=${s.gaps} duplicates=${s.duplicates}`);
+  });
+
+  await step("the console pages saw no CSP violation and no script error", async () => {
+    check(pageProblems.length === 0, pageProblems.join("\n"));
   });
 
   await context.close();
