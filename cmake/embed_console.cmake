@@ -4,70 +4,84 @@
 #
 # The generated file defines, in livekv::handlers (declared in livekv/handlers/console_page.hpp):
 #   console_page()         the page's bytes, exactly as in INPUT
-#   console_script_hash()  "sha256-<base64>" of the page's one inline <script>, for the
-#                          Content-Security-Policy: the browser then runs that script and nothing
+#   console_script_hash()  "sha256-<base64>" of the page's one inline <script>, and
+#   console_style_hash()   the same of its one inline <style>, for the Content-Security-Policy: the
+#                          browser then runs that script and applies that style sheet and nothing
 #                          else, so a value that ever slipped into the DOM as markup could not run.
 #
 # Rules the page must follow (checked here, so a violation fails the build, not the browser):
-# exactly one <script> element, written literally as `<script>` without attributes, and only
-# ASCII inside it (CSP hashes the script's UTF-8 text; ASCII keeps "what CMake hashes" and "what
-# the browser hashes" the same bytes whatever the encoding settings).
+# exactly one <script> and one <style> element, each written literally without attributes, and
+# only ASCII inside them (CSP hashes the element's UTF-8 text; ASCII keeps "what CMake hashes" and
+# "what the browser hashes" the same bytes whatever the encoding settings).
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT DEFINED INPUT OR NOT DEFINED OUTPUT)
   message(FATAL_ERROR "usage: cmake -DINPUT=<page.html> -DOUTPUT=<file.cpp> -P embed_console.cmake")
 endif()
 
-# --- the script's CSP hash -------------------------------------------------------------------
-file(READ "${INPUT}" page)
-string(FIND "${page}" "<script>" open)
-string(FIND "${page}" "<script>" last_open REVERSE)
-string(FIND "${page}" "</script>" close)
-if(open EQUAL -1 OR close EQUAL -1)
-  message(FATAL_ERROR "${INPUT}: no <script>...</script> element")
-endif()
-if(NOT open EQUAL last_open)
-  message(FATAL_ERROR "${INPUT}: more than one <script> element; the CSP hash covers exactly one")
-endif()
-string(FIND "${page}" "<script " with_attributes)
-if(NOT with_attributes EQUAL -1)
-  message(FATAL_ERROR "${INPUT}: write the script tag as a bare <script>")
-endif()
-math(EXPR body_start "${open} + 8")
-math(EXPR body_length "${close} - ${body_start}")
-string(SUBSTRING "${page}" ${body_start} ${body_length} script)
-if(NOT script MATCHES "^[\t\n\r -~]*$")
-  message(FATAL_ERROR "${INPUT}: the script must be ASCII (use \\u escapes in strings)")
-endif()
-string(SHA256 digest_hex "${script}")
-
-# CSP wants the digest in base64; CMake only gives hex. Three bytes (six hex digits) at a time
-# become four base64 characters; the last group of a 32-byte digest has two bytes and one '='.
-set(alphabet "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-set(digest_base64 "")
-string(LENGTH "${digest_hex}" hex_length)
-set(i 0)
-while(i LESS hex_length)
-  string(SUBSTRING "${digest_hex}" ${i} 6 group)
-  string(LENGTH "${group}" group_length)
-  math(EXPR group_bytes "${group_length} / 2")
-  while(group_length LESS 6)
-    string(APPEND group "00")
+# --- the CSP hashes --------------------------------------------------------------------------
+# CSP wants a SHA-256 digest in base64; CMake only gives hex. Three bytes (six hex digits) at a
+# time become four base64 characters; the last group of a 32-byte digest has two bytes and one '='.
+function(sha256_base64 text out_var)
+  string(SHA256 digest_hex "${text}")
+  set(alphabet "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+  set(digest_base64 "")
+  string(LENGTH "${digest_hex}" hex_length)
+  set(i 0)
+  while(i LESS hex_length)
+    string(SUBSTRING "${digest_hex}" ${i} 6 group)
     string(LENGTH "${group}" group_length)
+    math(EXPR group_bytes "${group_length} / 2")
+    while(group_length LESS 6)
+      string(APPEND group "00")
+      string(LENGTH "${group}" group_length)
+    endwhile()
+    math(EXPR bits "0x${group}")
+    foreach(shift 18 12 6 0)
+      math(EXPR index "(${bits} >> ${shift}) & 63")
+      string(SUBSTRING "${alphabet}" ${index} 1 c)
+      string(APPEND digest_base64 "${c}")
+    endforeach()
+    math(EXPR i "${i} + 6")
   endwhile()
-  math(EXPR bits "0x${group}")
-  foreach(shift 18 12 6 0)
-    math(EXPR index "(${bits} >> ${shift}) & 63")
-    string(SUBSTRING "${alphabet}" ${index} 1 c)
-    string(APPEND digest_base64 "${c}")
-  endforeach()
-  math(EXPR i "${i} + 6")
-endwhile()
-if(group_bytes EQUAL 2)
-  string(REGEX REPLACE ".$" "=" digest_base64 "${digest_base64}")
-elseif(group_bytes EQUAL 1)
-  string(REGEX REPLACE "..$" "==" digest_base64 "${digest_base64}")
-endif()
+  if(group_bytes EQUAL 2)
+    string(REGEX REPLACE ".$" "=" digest_base64 "${digest_base64}")
+  elseif(group_bytes EQUAL 1)
+    string(REGEX REPLACE "..$" "==" digest_base64 "${digest_base64}")
+  endif()
+  set(${out_var} "${digest_base64}" PARENT_SCOPE)
+endfunction()
+
+# The text of the page's one <tag> element, checked against the rules above.
+function(element_text page tag out_var)
+  string(FIND "${page}" "<${tag}>" open)
+  string(FIND "${page}" "<${tag}>" last_open REVERSE)
+  string(FIND "${page}" "</${tag}>" close)
+  if(open EQUAL -1 OR close EQUAL -1)
+    message(FATAL_ERROR "${INPUT}: no <${tag}>...</${tag}> element")
+  endif()
+  if(NOT open EQUAL last_open)
+    message(FATAL_ERROR "${INPUT}: more than one <${tag}> element; the CSP hash covers exactly one")
+  endif()
+  string(FIND "${page}" "<${tag} " with_attributes)
+  if(NOT with_attributes EQUAL -1)
+    message(FATAL_ERROR "${INPUT}: write the ${tag} tag as a bare <${tag}>")
+  endif()
+  string(LENGTH "<${tag}>" open_length)
+  math(EXPR body_start "${open} + ${open_length}")
+  math(EXPR body_length "${close} - ${body_start}")
+  string(SUBSTRING "${page}" ${body_start} ${body_length} text)
+  if(NOT text MATCHES "^[\t\n\r -~]*$")
+    message(FATAL_ERROR "${INPUT}: the ${tag} element must be ASCII (use \\u escapes in strings)")
+  endif()
+  set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+file(READ "${INPUT}" page)
+element_text("${page}" script script)
+element_text("${page}" style style)
+sha256_base64("${script}" script_base64)
+sha256_base64("${style}" style_base64)
 
 # --- the page as a byte array ----------------------------------------------------------------
 # A byte array, not a string literal: no escaping rules, no literal length limits, and the bytes
@@ -96,7 +110,9 @@ std::string_view console_page() noexcept {
   return {reinterpret_cast<const char*>(page), sizeof page};
 }
 
-std::string_view console_script_hash() noexcept { return "sha256-@digest_base64@"; }
+std::string_view console_script_hash() noexcept { return "sha256-@script_base64@"; }
+
+std::string_view console_style_hash() noexcept { return "sha256-@style_base64@"; }
 
 }  // namespace livekv::handlers
 ]=])

@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "livekv/http/http_date.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv::feed {
@@ -29,6 +30,7 @@ void sse_session::start() {
          "X-Accel-Buffering: no\r\n"  // nginx and friends: do not buffer the stream
          "X-Content-Type-Options: nosniff\r\n"
          "Server: livekv/" + std::string(livekv::version) + "\r\n"
+         "Date: " + std::string(http::current_http_date()) + "\r\n"
          "KV-Revision: " + std::to_string(env().hub.head()) + "\r\n"
          "X-Request-Id: " + request_id_ + "\r\n"
          "\r\n"

@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "livekv/http/http_date.hpp"
 #include "livekv/util/json_nesting.hpp"
 #include "livekv/version.hpp"
 
@@ -30,8 +31,16 @@ void ws_session::start(http::request&& req) {
   ws_.set_option(t);
   ws_.set_option(websocket::stream_base::decorator([&hub = env().hub](websocket::response_type& res) {
     res.set(http::field::server, "livekv/" + std::string(livekv::version));
+    res.set(http::field::date, http::current_http_date());
     res.set("KV-Revision", std::to_string(hub.head()));
   }));
+  // A close frame whose code is not valid on the wire is a protocol error (RFC 6455 §7.4): the
+  // answer is 1002, not the code echoed back. Beast answers the reserved codes so itself; codes
+  // from 5000 up it would echo (see corked_stream::replace_echoed_close_code).
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::close && ws_.reason().code >= 5000)
+      ws_.next_layer().replace_echoed_close_code(websocket::close_code::protocol_error);
+  });
   ws_.read_message_max(max_client_message);
   ws_.auto_fragment(false);
   ws_.text(true);

@@ -6,13 +6,18 @@ namespace livekv::handlers {
 
 console_handler::console_handler()
     : page_(store::make_value(console_page(), "text/html; charset=utf-8")),
+      // Nothing is allowed unless named (default-src 'none'). The page's own script and style sheet
+      // are allowed by their hashes, not by 'self': the API serves any stored value from this
+      // origin under the Content-Type its writer chose, so 'self' would let a stored
+      // "application/javascript" value run as a script if markup ever slipped into the page.
       // connect-src: the page fetches /v1/ and opens ws(s)://<this host>/wal; older browsers do not
-      // let 'self' cover ws: and wss:, hence the schemes. frame-ancestors: the page has buttons
-      // that write and delete, so no other site may frame it (clickjacking). No forms are submitted
-      // and no <base> is needed, so both are shut.
-      csp_("default-src 'self'; script-src '" + std::string(console_script_hash()) +
-           "'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'") {}
+      // let 'self' cover ws: and wss:, hence the schemes. img-src: the page's icon is a data: URL.
+      // frame-ancestors: the page has buttons that write and delete, so no other site may frame it
+      // (clickjacking). No forms are submitted and no <base> is needed, so both are shut.
+      csp_("default-src 'none'; script-src '" + std::string(console_script_hash()) + "'; style-src '" +
+           std::string(console_style_hash()) +
+           "'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'") {}
 
 void console_handler::register_routes(http::router& r) {
   r.exact(http::verb::get, "/", [this](http::request_context& c) { return page(c); });

@@ -20,6 +20,19 @@ constexpr std::size_t max_content_type_bytes = 255;
 constexpr std::int64_t default_wait_seconds = 30;
 constexpr std::size_t max_wait_seconds = 300;
 
+// A value is whatever a client stored, under the Content-Type it chose, served from the origin of
+// the console and the API: a text/html value with a <script> would run there with the console's
+// rights (stored XSS). A sandbox without allow-scripts runs no script and gives the document an
+// opaque origin; default-src 'none' loads nothing for it. Sent with the 304 too, because a browser
+// renders a revalidated response with the headers of the 304 merged in.
+constexpr std::string_view value_policy = "sandbox; default-src 'none'";
+
+void set_value_guard_headers(http::response& res) {
+  res.set("Content-Security-Policy", value_policy);
+  // Nor may a value be sniffed into a type the browser runs (a script, a style sheet).
+  res.set("X-Content-Type-Options", "nosniff");
+}
+
 void set_entry_headers(http::response& res, const store::entry& e, std::int64_t now_ms) {
   res.set(http::field::etag, etag_for(e.mod_revision));
   res.set("KV-Create-Revision", std::to_string(e.create_revision));
@@ -126,6 +139,7 @@ http::response kv_handlers::read(const std::string& key, const http::request& re
   if (auto inm = req.find(http::field::if_none_match); inm != req.end()) {
     if (etag_list_matches(inm->value(), etag_for(e->mod_revision))) {
       http::response res{http::status::not_modified, v};
+      set_value_guard_headers(res);
       set_entry_headers(res, *e, now);
       return res;
     }
@@ -133,8 +147,7 @@ http::response kv_handlers::read(const std::string& key, const http::request& re
   http::response res{http::status::ok, v};
   res.set(http::field::content_type,
           e->val->content_type().empty() ? std::string_view("application/octet-stream") : e->val->content_type());
-  // A stored text/html value must never be sniffed into something a browser runs.
-  res.set("X-Content-Type-Options", "nosniff");
+  set_value_guard_headers(res);
   res.set(http::field::cache_control, "no-cache");
   set_entry_headers(res, *e, now);
   res.body().shared = e->val;

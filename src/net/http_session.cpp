@@ -9,6 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include "livekv/http/http_date.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/http/request_id.hpp"
 #include "livekv/util/logging.hpp"
@@ -29,6 +30,16 @@ constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
 
 // The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
 std::size_t max_target_bytes(const config& cfg) { return cfg.max_key_bytes * 3 + 4096; }
+
+// The request target at the start of `head`, a request line received so far (perhaps cut off, and
+// then so is the target). Empty when there is no space-delimited target (yet).
+std::string_view target_so_far(std::string_view head) {
+  const auto line = head.substr(0, head.find('\n'));
+  const auto start = line.find(' ');
+  if (start == std::string_view::npos) return {};
+  const auto target = line.substr(start + 1);
+  return target.substr(0, target.find(' '));
+}
 
 template <class Socket>
 std::string endpoint_string(const Socket& s) {
@@ -135,9 +146,22 @@ void http_session::parse_head() {
     bytes_in_ += used;
   }
   if (ec == bhttp::error::need_more) return read_more(first_read_bytes, &http_session::on_head_bytes);
-  if (ec == bhttp::error::header_limit)
+  if (ec == bhttp::error::header_limit) {
+    // The request line counts against the header limit, so an over-long target trips it before
+    // on_header() can see it; that client needs to hear 414 (its URI is the problem), not 431 (its
+    // headers are). Beast parses the request line, and consumes it from the buffer, once it is
+    // whole; until then the buffer starts with it.
+    std::string_view target = parser_->get().target();
+    if (target.empty()) {
+      const auto buffered = buffer_.data();
+      target = target_so_far(std::string_view(static_cast<const char*>(buffered.data()), buffered.size()));
+    }
+    if (target.size() > max_target_bytes(env_.cfg))
+      return reject(errc::uri_too_long,
+                    "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");
     return reject(errc::headers_too_large,
                   "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");
+  }
   if (ec) return reject(errc::bad_request, "malformed HTTP request: " + ec.message());
   on_header();
 }
@@ -153,6 +177,15 @@ void http_session::on_header() {
   request_started_ = std::chrono::steady_clock::now();
   head_bytes_ = bytes_in_;
   const auto& req = parser_->get();
+  // RFC 9112 §3.2: a request with two Host fields is always 400. HTTP/1.1 must send one; HTTP/1.0
+  // predates the header, so a 1.0 request without it is served (Beast accepts only 1.0 and 1.1).
+  const auto hosts = req.count(bhttp::field::host);
+  if (hosts > 1) return reject(errc::bad_request, "more than one Host header");
+  if (hosts == 0 && req.version() >= 11) return reject(errc::bad_request, "an HTTP/1.1 request needs a Host header");
+  // RFC 9112 §6.1: HTTP/1.0 has no Transfer-Encoding, so its framing is faulty; Beast would
+  // otherwise read a chunked body that a 1.0 intermediary may have framed differently (smuggling).
+  if (req.version() < 11 && req.count(bhttp::field::transfer_encoding) != 0)
+    return reject(errc::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
   if (req.target().size() > max_target_bytes(env_.cfg))
     return reject(errc::uri_too_long,
                   "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");
@@ -362,6 +395,7 @@ void http_session::send(http::response&& res, bool keep_alive) {
   head_.start(*res_);
   head_.add("X-Request-Id", request_id_);
   head_.add("Server", server_header);
+  head_.add("Date", http::current_http_date());
   head_.add("KV-Revision", env_.store.revision());
   head_.finish();
   const std::string_view head = head_.view();

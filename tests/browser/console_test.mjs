@@ -2,6 +2,8 @@
 // livekv binary: the page must show every write, whoever made it, and after losing its feed
 // connection it must catch up with no gap and no duplicate. When catching up is impossible (the
 // server no longer holds the revisions, or restarted without its data) it must say so and go on.
+// The page must run under its Content-Security-Policy without a single violation, and a stored
+// text/html value, opened in the browser, must not run its script on the server's origin.
 //
 //   node console_test.mjs <path/to/livekv>        (tests/browser/run.sh installs the dependencies)
 //
@@ -87,6 +89,19 @@ async function stopServer(child) {
   return status;
 }
 
+// Every securitypolicyviolation event in `page` lands in pageProblems: what the console message
+// check below might miss (a message worded differently) the event still reports. The listener is
+// installed by the browser's devtools protocol, so the page's own policy does not apply to it.
+async function reportPolicyViolations(page) {
+  await page.exposeBinding("livekvReportViolation", (_source, text) => pageProblems.push(`CSP violation: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.livekvReportViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} ` +
+                                   `(${e.sourceFile || "?"}:${e.lineNumber})`);
+    });
+  });
+}
+
 // ---- the test ----------------------------------------------------------------------------------
 let server = startServer();
 const profile = mkdtempSync(join(tmpdir(), "livekv-console-test-"));
@@ -105,9 +120,9 @@ try {
   console.log(`livekv at ${base}, Chromium at ${CHROMIUM}`);
 
   // Writes from outside the page, as any other client would.
-  const put = async (key, value) => {
+  const put = async (key, value, type = "text/plain") => {
     const res = await fetch(`${base}/v1/kv/${encodeURIComponent(key)}`, {
-      method: "PUT", headers: { "Content-Type": "text/plain" }, body: value,
+      method: "PUT", headers: { "Content-Type": type }, body: value,
     });
     const body = await res.text();
     check(res.status === 200 || res.status === 201, `PUT ${key}: ${res.status} ${body}`);
@@ -120,7 +135,9 @@ try {
     check(res.headers.get("content-type") === "text/html; charset=utf-8", `content-type ${res.headers.get("content-type")}`);
     const csp = res.headers.get("content-security-policy") || "";
     check(/script-src 'sha256-[A-Za-z0-9+/]{43}='/.test(csp), `script-src is not a hash: ${csp}`);
-    check(csp.includes("default-src 'self'"), `no default-src 'self': ${csp}`);
+    check(/style-src 'sha256-[A-Za-z0-9+/]{43}='/.test(csp), `style-src is not a hash: ${csp}`);
+    check(csp.startsWith("default-src 'none';"), `no default-src 'none': ${csp}`);
+    check(!csp.includes("unsafe-"), `an unsafe- source: ${csp}`);
     check(res.headers.get("x-content-type-options") === "nosniff", "no nosniff");
     check(res.headers.get("cache-control") === "no-cache", `cache-control ${res.headers.get("cache-control")}`);
     check((await res.text()).includes('id="feed-table"'), "not the console page");
@@ -137,6 +154,7 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+  await reportPolicyViolations(page);
   // Failed connections are expected here (the test takes the browser offline) and Chromium logs
   // them as console errors; what must never appear is a policy violation or an exception.
   page.on("console", (msg) => {
@@ -149,6 +167,50 @@ try {
     trs.map((tr) => ({ rev: Number(tr.dataset.rev), op: tr.dataset.op, key: tr.dataset.key ?? null })).reverse());
   const waitForRev = (rev) => page.waitForSelector(`tr[data-testid="feed-row"][data-rev="${rev}"]`, { timeout: WAIT_MS });
   const stats = () => page.evaluate(() => window.livekvConsole.stats);
+
+  // A stored value is served from this same origin under the type its writer chose. Opened in the
+  // browser, a text/html value with a script that writes a key must not run: the value's
+  // "Content-Security-Policy: sandbox" forbids scripts. Its own tab, so that the script blocking
+  // the browser reports there is not taken for a problem of the console page.
+  const xssPage = "<!doctype html><title>stored page</title><script>" +
+    "fetch('/v1/kv/xss-proof', { method: 'PUT', body: '1' }).then(() => { document.title = 'script ran'; });" +
+    "</script><p>a value stored as text/html</p>";
+  const xssTab = await context.newPage();
+  xssTab.setDefaultTimeout(WAIT_MS);
+  await step("a stored text/html value opened in the browser does not run its script", async () => {
+    await put("xss-page", xssPage, "text/html");
+    const proofRequests = [];
+    xssTab.on("request", (r) => { if (r.url().includes("xss-proof")) proofRequests.push(r.url()); });
+    const res = await xssTab.goto(`${base}/v1/kv/xss-page`);
+    check(res.status() === 200, `status ${res.status()}`);
+    check(res.headers()["content-security-policy"] === "sandbox; default-src 'none'",
+          `value CSP ${res.headers()["content-security-policy"]}`);
+    // Parsed as the HTML document it is (not shown as text): the title element took effect.
+    check(await xssTab.title() === "stored page", `title "${await xssTab.title()}"`);
+    // The script would have started its fetch while the page loaded; give any request the time
+    // to show (network idle: nothing on the wire for 500 ms, bounded by WAIT_MS).
+    await xssTab.waitForLoadState("networkidle");
+    check(proofRequests.length === 0, `the page requested ${proofRequests.join(", ")}`);
+    const proof = await fetch(`${base}/v1/kv/xss-proof`);
+    check(proof.status === 404, `xss-proof exists (status ${proof.status}): the stored script ran`);
+  });
+
+  // The control, so that the step above cannot pass for a wrong reason (a script that could not
+  // have worked anyway): the very response the server sent, with only its CSP removed, runs the
+  // script and the key appears.
+  await step("the same value without its CSP does run its script (the control)", async () => {
+    await xssTab.route((url) => url.pathname === "/v1/kv/xss-page", async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers["content-security-policy"];
+      await route.fulfill({ response, headers });
+    });
+    await xssTab.goto(`${base}/v1/kv/xss-page`);
+    await xssTab.waitForFunction(() => document.title === "script ran");
+    const proof = await fetch(`${base}/v1/kv/xss-proof`);
+    check(proof.status === 200 && (await proof.text()) === "1", `xss-proof: status ${proof.status}`);
+    await xssTab.close();
+  });
 
   let startRev = 0;
   await step("the page loads, runs under its CSP and goes live", async () => {
@@ -248,6 +310,7 @@ try {
       const other = await context.newPage();
       other.setDefaultTimeout(WAIT_MS);
       other.on("pageerror", (err) => pageProblems.push(`page error: ${err.message}`));
+      await reportPolicyViolations(other);
       await other.goto(`${smallBase}/`);
       await other.waitForFunction(() => window.livekvConsole.lastRev === 0);
       await other.evaluate(() => window.livekvConsole.pauseFeed());
@@ -290,6 +353,10 @@ try {
     await page.waitForSelector('tr[data-testid="feed-row"][data-rev="1"][data-key="after/restart"]');
     const s = await stats();
     check(s.gaps === 0 && s.duplicates === 0, `page counted gaps=${s.gaps} duplicates=${s.duplicates}`);
+  });
+
+  await step("the console pages saw no CSP violation and no script error", async () => {
+    check(pageProblems.length === 0, pageProblems.join("\n"));
   });
 
   await context.close();

@@ -18,8 +18,11 @@ TEST_F(console_test, root_serves_the_console_as_uncached_html_under_a_strict_pol
   EXPECT_EQ(res.header("Cache-Control"), "no-cache");
   EXPECT_EQ(res.header("X-Content-Type-Options"), "nosniff");
   const std::string csp = res.header("Content-Security-Policy");
-  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
+  EXPECT_TRUE(csp.starts_with("default-src 'none';")) << csp;
   EXPECT_NE(csp.find("script-src 'sha256-"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("style-src 'sha256-"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
   EXPECT_TRUE(res.body.starts_with("<!doctype html>"));
   EXPECT_NE(res.body.find("id=\"feed-table\""), std::string::npos);
   EXPECT_FALSE(res.header("KV-Revision").empty()) << "every response carries the store revision";
@@ -31,6 +34,7 @@ TEST_F(console_test, head_reports_the_pages_length_without_a_body) {
   ASSERT_EQ(head.status, 200) << head;
   EXPECT_EQ(head.header("Content-Length"), std::to_string(get.body.size()));
   EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("Content-Security-Policy"), get.header("Content-Security-Policy"));
 }
 
 TEST_F(console_test, other_methods_on_root_are_405) {

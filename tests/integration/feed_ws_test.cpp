@@ -23,6 +23,7 @@
 
 #include "support/feed_events.hpp"
 #include "support/kv_state.hpp"
+#include "support/raw_socket.hpp"
 #include "support/server_fixture.hpp"
 #include "support/ws_client.hpp"
 
@@ -833,6 +834,87 @@ TEST_F(feed_keepalive_test, a_subscriber_that_does_not_answer_pings_is_closed) {
   for (int i = 0; i < 100 && !ended; ++i) ended = !silent.read_event().has_value();
   EXPECT_TRUE(ended);
   EXPECT_TRUE(silent.closed_by_server()) << silent.error();
+}
+
+// ---- close codes -------------------------------------------------------------------------------------
+
+// A feed WebSocket over a raw socket, for frames a well-behaved client library refuses to send.
+class raw_ws {
+ public:
+  explicit raw_ws(std::uint16_t port) : sock_(port) {}
+
+  testing::AssertionResult upgrade() {
+    if (!sock_.connected()) return testing::AssertionFailure() << sock_.error();
+    if (!sock_.send("GET /wal HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+      return testing::AssertionFailure() << sock_.error();
+    const auto head = sock_.read_until("\r\n\r\n");
+    if (!head || !head->starts_with("HTTP/1.1 101 "))
+      return testing::AssertionFailure() << "no 101: " << head.value_or(sock_.error());
+    return testing::AssertionSuccess();
+  }
+
+  // A close frame with `code` as its payload, masked as a client must (RFC 6455 §5.3).
+  bool send_close(std::uint16_t code) {
+    const unsigned char mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+    std::string frame = {'\x88', static_cast<char>(0x80 | 2)};
+    frame.append(reinterpret_cast<const char*>(mask), 4);
+    frame += static_cast<char>((code >> 8) ^ mask[0]);
+    frame += static_cast<char>((code & 0xff) ^ mask[1]);
+    return sock_.send(frame);
+  }
+
+  // The status code of the server's close frame, after skipping the frames before it (the
+  // feed's progress bookmark); 0 for a close without a code, nullopt when no close frame came.
+  std::optional<std::uint16_t> close_code_received() {
+    for (;;) {
+      const auto header = sock_.read_exactly(2);
+      if (!header) return std::nullopt;
+      const int opcode = (*header)[0] & 0x0f;
+      std::size_t length = static_cast<unsigned char>((*header)[1]) & 0x7f;  // a server does not mask
+      if (length >= 126) {
+        const auto extended = sock_.read_exactly(length == 126 ? 2 : 8);
+        if (!extended) return std::nullopt;
+        length = 0;
+        for (const char c : *extended) length = length << 8 | static_cast<unsigned char>(c);
+      }
+      const auto payload = sock_.read_exactly(length);
+      if (!payload) return std::nullopt;
+      if (opcode != 0x8) continue;
+      if (payload->size() < 2) return std::uint16_t{0};
+      return static_cast<std::uint16_t>(static_cast<unsigned char>((*payload)[0]) << 8 |
+                                        static_cast<unsigned char>((*payload)[1]));
+    }
+  }
+
+  bool closed_by_server() { return sock_.read_until_close().closed; }
+
+ private:
+  raw_socket sock_;
+};
+
+// RFC 6455 §7.4: codes below 1000, the reserved 1004-1006 and 1015, the unassigned 1014 and
+// 1016-2999, and anything from 5000 up are not valid in a close frame: the endpoint fails the
+// connection with 1002 (protocol error) instead of echoing the code.
+TEST_F(feed_ws_test, a_close_frame_with_a_code_invalid_on_the_wire_is_answered_with_1002) {
+  for (const std::uint16_t code : {0, 999, 1004, 1005, 1006, 1014, 1015, 1016, 2999, 5000, 65535}) {
+    raw_ws ws(server_.port());
+    ASSERT_TRUE(ws.upgrade());
+    ASSERT_TRUE(ws.send_close(code));
+    EXPECT_EQ(ws.close_code_received(), std::optional<std::uint16_t>(1002)) << "client close code " << code;
+    EXPECT_TRUE(ws.closed_by_server()) << "client close code " << code;
+  }
+}
+
+// The control for the test above: a valid code comes back as the server's answer (§5.5.1).
+TEST_F(feed_ws_test, a_close_frame_with_a_valid_code_is_echoed) {
+  for (const std::uint16_t code : {1000, 1001, 1003, 3000, 4000, 4999}) {
+    raw_ws ws(server_.port());
+    ASSERT_TRUE(ws.upgrade());
+    ASSERT_TRUE(ws.send_close(code));
+    EXPECT_EQ(ws.close_code_received(), std::optional<std::uint16_t>(code)) << "client close code " << code;
+    EXPECT_TRUE(ws.closed_by_server()) << "client close code " << code;
+  }
 }
 
 // ---- slow consumers ------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-// HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, and the
-// header and idle timeouts that cut off slow or silent clients.
+// HTTP/1.1 connection handling: keep-alive, pipelining, 100-continue, Connection: close, the
+// message rules of RFC 9112 (Host, Transfer-Encoding in HTTP/1.0, over-long targets), the Date on
+// every response, and the header and idle timeouts that cut off slow or silent clients.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "support/raw_socket.hpp"
 #include "support/server_fixture.hpp"
+#include "support/sse_reader.hpp"
+#include "support/ws_client.hpp"
 
 namespace livekv::test {
 namespace {
@@ -124,6 +129,131 @@ TEST_F(http_protocol_test, a_burst_of_connections_queued_at_once_is_served_entir
   const auto list = client().get("/v1/kv?prefix=burst/&limit=1000");
   ASSERT_EQ(list.status, 200) << list;
   EXPECT_EQ(list.json()["items"].size(), static_cast<std::size_t>(n));
+}
+
+// ---- RFC 9112 message rules ---------------------------------------------------------------------
+
+// Sends `request` on a fresh connection; expects a 400 bad_request problem and the connection closed.
+void expect_400_and_close(std::uint16_t port, const std::string& request) {
+  raw_socket sock(port);
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send(request)) << sock.error();
+  const auto res = sock.read_response();
+  EXPECT_TRUE(is_problem(res, 400, "bad_request")) << request;
+  EXPECT_FALSE(res.keep_alive) << request;
+  EXPECT_TRUE(sock.read_until_close().closed) << request;
+}
+
+TEST_F(http_protocol_test, an_http_1_1_request_without_host_is_400_and_closes) {
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\n\r\n");
+  expect_400_and_close(server_.port(), "PUT /v1/kv/nohost HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+  EXPECT_EQ(client().get("/v1/kv/nohost").status, 404) << "the PUT was not served";
+}
+
+TEST_F(http_protocol_test, a_request_with_two_host_headers_is_400_in_http_1_1_and_1_0) {
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n");
+}
+
+// HTTP/1.0 has no Host requirement (RFC 9112 §3.2 asks it of 1.1 only); an empty Host is allowed too.
+TEST_F(http_protocol_test, http_1_0_without_host_and_http_1_1_with_an_empty_host_are_served) {
+  for (const char* request : {"GET /healthz HTTP/1.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost:\r\n\r\n"}) {
+    raw_socket sock(server_.port());
+    ASSERT_TRUE(sock.connected()) << sock.error();
+    ASSERT_TRUE(sock.send(request)) << sock.error();
+    EXPECT_EQ(sock.read_response().status, 200) << request;
+  }
+}
+
+// RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means its framing is faulty. A 1.0
+// intermediary in front, which knows no Transfer-Encoding, sees a request without a body and would
+// take the chunks for the next request: serving them would make us disagree (request smuggling).
+TEST_F(http_protocol_test, http_1_0_with_transfer_encoding_chunked_is_400_closes_and_stores_nothing) {
+  expect_400_and_close(server_.port(),
+                       "PUT /v1/kv/te HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_EQ(client().get("/v1/kv/te").status, 404) << "the chunked body was not stored";
+  // The same request in HTTP/1.1 is fine (the control: the 400 above is about the version).
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("PUT /v1/kv/te HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5\r\nhello\r\n0\r\n\r\n"));
+  EXPECT_EQ(sock.read_response().status, 201);
+}
+
+// The request line counts against --max-header-bytes (16 KiB here), so a 128 KiB target overflows
+// it before the head is parsed; the answer must still name the target, not the headers.
+TEST_F(http_protocol_test, a_128_kib_request_target_is_414_uri_too_long_not_431) {
+  raw_socket sock(server_.port());
+  ASSERT_TRUE(sock.connected()) << sock.error();
+  ASSERT_TRUE(sock.send("GET /v1/kv/" + std::string(128 * 1024, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n"))
+      << sock.error();
+  const auto res = sock.read_response();
+  EXPECT_TRUE(is_problem(res, 414, "uri_too_long")) << res;
+  EXPECT_FALSE(res.keep_alive);
+  EXPECT_TRUE(sock.read_until_close().closed);
+  // The control: a short target with 20 KiB of headers is still 431.
+  raw_socket big_headers(server_.port());
+  ASSERT_TRUE(big_headers.connected()) << big_headers.error();
+  ASSERT_TRUE(big_headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(20 * 1024, 'p') +
+                               "\r\n\r\n"));
+  EXPECT_TRUE(is_problem(big_headers.read_response(), 431, "headers_too_large"));
+}
+
+// ---- Date ------------------------------------------------------------------------------------------
+
+// RFC 9110 §6.6.1: an origin server with a clock sends Date, an IMF-fixdate, on every response.
+// `before` and `after` bracket the request, by the same clock the server reads.
+testing::AssertionResult has_date_between(const http_response& res, std::time_t before, std::time_t after) {
+  const std::string date = res.header("Date");
+  if (res.headers.count("Date") != 1) return testing::AssertionFailure() << "not one Date header\n" << res;
+  if (!std::regex_match(date, std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")))
+    return testing::AssertionFailure() << "Date is not an IMF-fixdate: " << date;
+  std::tm tm{};
+  if (strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr)
+    return testing::AssertionFailure() << "unparsable Date: " << date;
+  const std::time_t t = timegm(&tm);
+  if (t < before || t > after)
+    return testing::AssertionFailure() << "Date " << date << " is not the time of the request";
+  return testing::AssertionSuccess();
+}
+
+TEST_F(http_protocol_test, every_response_carries_the_date_including_problems_and_feed_upgrades) {
+  const std::time_t before = std::time(nullptr);
+  ASSERT_EQ(client().put("/v1/kv/d", "v").status, 201);
+  std::vector<http_response> responses = {
+      client().put("/v1/kv/d", "w"),
+      client().get("/v1/kv/d"),
+      client().head("/v1/kv/d"),
+      client().get("/v1/kv/d", {{"If-None-Match", "\"2\""}}),
+      client().get("/v1/kv/missing"),
+      client().request(verb::post, "/v1/kv/d", "x"),
+      client().get("/"),
+      client().get("/status"),
+      client().get("/wal"),  // 426: a plain GET of the WebSocket route
+  };
+  {
+    // A problem answered before any route, from the head alone.
+    raw_socket sock(server_.port());
+    ASSERT_TRUE(sock.connected()) << sock.error();
+    ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\n\r\n"));
+    responses.push_back(sock.read_response());
+  }
+  {
+    sse_reader sse(server_.port());
+    responses.push_back(sse.open("/v1/watch"));
+  }
+  {
+    ws_client ws(server_.port());
+    responses.push_back(ws.connect("/wal"));
+    EXPECT_EQ(responses.back().status, 101) << responses.back();
+  }
+  const std::time_t after = std::time(nullptr);
+  for (const auto& res : responses) {
+    EXPECT_NE(res.status, 0) << res;
+    EXPECT_TRUE(has_date_between(res, before, after));
+  }
 }
 
 // Short timeouts, so a test can watch a slow client being cut off. Deadlines in the test stay

@@ -73,12 +73,26 @@ TEST_F(kv_crud_test, get_returns_the_content_type_the_value_was_stored_with) {
   EXPECT_EQ(res.body, "{\"a\":1}");
 }
 
-TEST_F(kv_crud_test, stored_html_is_served_with_nosniff) {
+// A stored text/html value is served from the console's origin: every answer that carries a value
+// (or, a 304, revalidates one) must keep a browser from running it or sniffing it into a script.
+TEST_F(kv_crud_test, stored_html_is_served_sandboxed_with_no_sources_and_nosniff) {
   ASSERT_EQ(client().put("/v1/kv/page", "<script>alert(1)</script>", {{"Content-Type", "text/html"}}).status, 201);
-  const auto res = client().get("/v1/kv/page");
-  ASSERT_EQ(res.status, 200) << res;
-  EXPECT_EQ(res.header("Content-Type"), "text/html");
-  EXPECT_EQ(res.header("X-Content-Type-Options"), "nosniff");
+  const http_response responses[] = {
+      client().get("/v1/kv/page"),
+      client().head("/v1/kv/page"),
+      client().get("/v1/kv/page", {{"If-None-Match", "\"1\""}}),
+      client().get("/v1/kv/page?wait=0"),  // a long-poll answered at once: the same value response
+  };
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].header("Content-Type"), "text/html");
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(responses[2].status, 304);
+  EXPECT_EQ(responses[3].status, 200);
+  for (const auto& res : responses) {
+    EXPECT_EQ(res.header("Content-Security-Policy"), "sandbox; default-src 'none'") << res;
+    EXPECT_EQ(res.headers.count("Content-Security-Policy"), 1u) << res;
+    EXPECT_EQ(res.header("X-Content-Type-Options"), "nosniff") << res;
+  }
 }
 
 TEST_F(kv_crud_test, get_of_a_missing_key_returns_404_key_not_found) {
@@ -95,7 +109,7 @@ TEST_F(kv_crud_test, head_returns_the_get_headers_and_value_length_without_a_bod
   EXPECT_EQ(head.body, "");
   EXPECT_EQ(head.header("Content-Length"), "12");
   for (const char* name : {"Content-Type", "ETag", "KV-Create-Revision", "KV-Mod-Revision", "KV-Version",
-                           "KV-Revision", "X-Content-Type-Options"}) {
+                           "KV-Revision", "X-Content-Type-Options", "Content-Security-Policy"}) {
     EXPECT_TRUE(head.headers.contains(name)) << name;
     EXPECT_EQ(head.header(name), get.header(name)) << name;
   }

@@ -14,8 +14,8 @@ class console_handler {
   void register_routes(http::router& r);
   http::response page(http::request_context& ctx) const;
 
-  // The policy sent with the page: nothing from other origins, and only the page's own script
-  // (by hash) may run. Exposed for tests.
+  // The policy sent with the page: nothing from other origins, and only the page's own script and
+  // style sheet (by hash) may run or apply. Exposed for tests.
   const std::string& content_security_policy() const noexcept { return csp_; }
 
  private:

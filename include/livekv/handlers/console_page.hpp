@@ -9,5 +9,7 @@ namespace livekv::handlers {
 std::string_view console_page() noexcept;
 // "sha256-<base64>" of the page's one inline script, for Content-Security-Policy's script-src.
 std::string_view console_script_hash() noexcept;
+// The same of the page's one inline style sheet, for style-src.
+std::string_view console_style_hash() noexcept;
 
 }  // namespace livekv::handlers
