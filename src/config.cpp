@@ -70,6 +70,14 @@ const std::vector<flag_spec>& flags() {
        "Start even if the log is damaged in the middle: keep every record before the damage and "
        "drop the rest (the count is logged). Without it such damage stops startup.",
        [](config& c, const std::string& v) { return parse_switch(v, c.repair); }},
+      {"discard-data", nullptr,
+       "Start with an empty store, whatever --data-dir holds: every snapshot and log file there is "
+       "moved into DIR/discarded-<unix time>/ (nothing is deleted). For when the data cannot be "
+       "recovered (a snapshot is missing) and no backup can be restored. Revisions continue past "
+       "the highest one the moved files hold and the data directory's epoch is raised, so that "
+       "revisions, ETags and resume points clients still hold are never given to new writes. Use it "
+       "for one start only: while it is set, every start discards the data again.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.discard_data); }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);

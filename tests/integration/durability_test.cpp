@@ -1,8 +1,9 @@
 // Durability over restarts and crashes of the real binary on one data directory: what was
 // acknowledged survives (a SIGTERM with --fsync everysec, a kill -9 with --fsync always), snapshots
 // taken during writes and by the log-size trigger restore the same state and compact the log,
-// damage in the middle of the log stops startup unless --repair, a torn tail is cut with a warning,
-// and --in-memory leaves nothing behind.
+// damage in the middle of the log stops startup unless --repair, --discard-data starts empty past
+// every revision handed out, a torn tail is cut with a warning, and --in-memory leaves nothing
+// behind.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -451,6 +452,72 @@ TEST(durability_test, damage_in_the_middle_of_the_log_stops_startup_until_repair
   http_client client(server.port());
   EXPECT_TRUE(same_state(repaired_state, read_state(client)));
   EXPECT_EQ(status_json(client)["storage"]["recovery"]["dropped_records"], 0);
+  EXPECT_TRUE(server.terminate().exited_with(0));
+}
+
+// Writes keys, then has a snapshot taken and writes a few more, so that the log holds only what
+// follows the snapshot. Returns the snapshot's start revision and (in `last`) the last revision
+// handed out.
+std::uint64_t write_through_a_snapshot(server_process& server, std::uint64_t& last) {
+  EXPECT_TRUE(server.start());
+  http_client client(server.port());
+  put_keys(client, "before/", 40, 50);
+  const auto snap = client.request(verb::post, "/v1/admin/snapshot");
+  EXPECT_EQ(snap.status, 200) << snap;
+  put_keys(client, "after/", 10, 50);
+  last = read_state(client).revision;
+  EXPECT_TRUE(server.terminate().exited_with(0));
+  const auto j = snap.json();
+  return j.is_object() && j["start_revision"].is_number_unsigned() ? j["start_revision"].get<std::uint64_t>() : 0;
+}
+
+TEST(durability_test, discard_data_starts_empty_past_every_revision_handed_out_and_a_restart_keeps_the_new_writes) {
+  server_process server;
+  std::uint64_t last = 0;
+  const std::uint64_t start = write_through_a_snapshot(server, last);
+  ASSERT_GT(start, 0u);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_TRUE(fs::remove(server.data_dir() / ("snapshot-" + twenty_digits(start) + ".snap")));
+  const auto old_segments = log_segments(server.data_dir());
+  ASSERT_FALSE(old_segments.empty());
+
+  kv_state after_discard;
+  {
+    server_process discarding({"--discard-data", "--data-dir", server.data_dir().string()});
+    ASSERT_TRUE(discarding.start());
+    http_client client(discarding.port());
+    const auto status = status_json(client);
+    EXPECT_EQ(status["keys"], 0) << status.dump();
+    EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
+    const auto& recovery = status["storage"]["recovery"];
+    EXPECT_EQ(recovery["highest_dropped_revision"], last) << status.dump();
+    EXPECT_FALSE(recovery["warnings"].empty()) << status.dump();
+    EXPECT_EQ(status["storage"]["last_snapshot"]["start_revision"], last + 1) << "the discard's own revision";
+    EXPECT_TRUE(is_problem(client.get("/v1/kv/before/0"), 404, "key_not_found"));
+    // The first new write gets a revision no client can already hold.
+    const std::uint64_t first = revision_of(client.put("/v1/kv/fresh/0", "v"));
+    EXPECT_GT(first, last) << status.dump();
+    ASSERT_NO_FATAL_FAILURE(put_keys(client, "fresh/", 5, 20));
+    ASSERT_EQ(post_json(client, "/v1/batch", {{"ops", {{{"op", "put"}, {"key", "b"}, {"value", "v"}}}}}).status, 200);
+    after_discard = read_state(client);
+    EXPECT_NE(discarding.stderr_text().find("epoch 1"), std::string::npos)
+        << "the startup log line names the epoch:\n" << discarding.stderr_text();
+    // Nothing was deleted: the old log is in the folder, named in /status.
+    ASSERT_TRUE(recovery["moved_aside"].is_string()) << status.dump();
+    const fs::path aside = recovery["moved_aside"].get<std::string>();
+    EXPECT_EQ(aside.parent_path(), server.data_dir());
+    EXPECT_TRUE(aside.filename().string().starts_with("discarded-")) << aside;
+    for (const auto& seg : old_segments) EXPECT_TRUE(fs::exists(aside / seg.filename())) << seg.filename();
+    EXPECT_TRUE(discarding.terminate().exited_with(0));
+  }
+  // A plain restart recovers the new writes, at the same revisions, in the same epoch.
+  ASSERT_TRUE(server.start());
+  http_client client(server.port());
+  EXPECT_TRUE(same_state(after_discard, read_state(client)));
+  const auto status = status_json(client);
+  EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
+  EXPECT_EQ(status["storage"]["recovery"]["warnings"].size(), 0u) << status.dump();
+  EXPECT_EQ(revision_of(client.put("/v1/kv/after-restart", "v")), after_discard.revision + 1);
   EXPECT_TRUE(server.terminate().exited_with(0));
 }
 
