@@ -47,6 +47,24 @@ std::string repair_hint(std::uint64_t kept) {
          " records before the damage and drop the rest (a backup of the data directory first is wise).";
 }
 
+// Revisions start+1 .. first-1 are in no file: the snapshot that let the log before `first` be
+// deleted (a snapshot at first-1 cuts the log there) is missing. Not damage, so not for --repair.
+status missing_history(const std::string& dir, std::uint64_t start, std::uint64_t first) {
+  const std::string wanted = snapshot_name(first - 1);
+  const std::string newest =
+      start == 0 ? "there is no snapshot"
+                 : "the newest snapshot there, " + snapshot_name(start) + ", is older: it needs the log from revision " +
+                       std::to_string(start + 1);
+  return status(errc::internal,
+                "revisions " + std::to_string(start + 1) + " to " + std::to_string(first - 1) + " are missing from " +
+                    dir + ": the log begins at " + segment_name(first) + ", and " + wanted +
+                    ", the snapshot that let the log before it be deleted, is not there (" + newest +
+                    "). Starting without it would lose every key written before revision " + std::to_string(first) +
+                    " and hand those revisions out again. Either put " + wanted + " back into " + dir +
+                    " (or restore the whole directory from a backup) and start again, or " + discard_option +
+                    ". --repair does not apply: nothing is damaged, a file is missing.");
+}
+
 // The highest revision the segments [from, to) show was handed out: a segment's name minus one
 // (a segment is opened when the revision before its name is the store's), and every commit in
 // them that still decodes, damage skipped. Errors: a segment cannot be read.
@@ -163,7 +181,14 @@ status discard(store::kv_store& store, const std::string& dir, const listing& l,
 }
 
 // The normal path: the newest snapshot, then the log after it.
-status replay(store::kv_store& store, const listing& l, bool repair, recovery_report& rep) {
+status replay(store::kv_store& store, const std::string& dir, const listing& l, bool repair, recovery_report& rep) {
+  // Before reading a byte: does the log begin where the newest snapshot (or revision 1) needs it
+  // to? Segments that begin at or before start + 1 can serve; the last of them is the first read.
+  {
+    const std::uint64_t start = l.snapshots.empty() ? 0 : l.snapshots.rbegin()->first;
+    if (!l.segments.empty() && l.segments.begin()->first > start + 1)
+      return missing_history(dir, start, l.segments.begin()->first);
+  }
   std::uint64_t snapshot_end = 0;
   // Only the newest snapshot is used: the log older ones need was deleted when it was taken.
   if (!l.snapshots.empty()) {
@@ -278,7 +303,7 @@ result<recovery_report> recover(store::kv_store& store, const std::string& dir, 
   if (!epoch) return epoch.error();
   rep.epoch = *epoch;
   const listing l = list_dir(dir);
-  if (auto s = opts.discard_data ? discard(store, dir, l, rep) : replay(store, l, opts.repair, rep); !s) return s;
+  if (auto s = opts.discard_data ? discard(store, dir, l, rep) : replay(store, dir, l, opts.repair, rep); !s) return s;
   rep.revision = store.revision();
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;

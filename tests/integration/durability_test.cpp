@@ -1,9 +1,9 @@
 // Durability over restarts and crashes of the real binary on one data directory: what was
 // acknowledged survives (a SIGTERM with --fsync everysec, a kill -9 with --fsync always), snapshots
 // taken during writes and by the log-size trigger restore the same state and compact the log,
-// damage in the middle of the log stops startup unless --repair, --discard-data starts empty past
-// every revision handed out, a torn tail is cut with a warning, and --in-memory leaves nothing
-// behind.
+// damage in the middle of the log stops startup unless --repair, a missing snapshot stops it unless
+// --discard-data, which starts empty past every revision handed out, a torn tail is cut with a
+// warning, and --in-memory leaves nothing behind.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -469,6 +469,33 @@ std::uint64_t write_through_a_snapshot(server_process& server, std::uint64_t& la
   EXPECT_TRUE(server.terminate().exited_with(0));
   const auto j = snap.json();
   return j.is_object() && j["start_revision"].is_number_unsigned() ? j["start_revision"].get<std::uint64_t>() : 0;
+}
+
+TEST(durability_test, a_deleted_snapshot_stops_startup_naming_it_and_the_ways_out_even_with_repair) {
+  server_process server;
+  std::uint64_t last = 0;
+  const std::uint64_t start = write_through_a_snapshot(server, last);
+  ASSERT_GT(start, 0u);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const fs::path snapshot = server.data_dir() / ("snapshot-" + twenty_digits(start) + ".snap");
+  ASSERT_TRUE(fs::remove(snapshot)) << snapshot;
+  const auto files_before = files_named(server.data_dir(), "", "");
+
+  for (const bool repair : {false, true}) {
+    std::vector<std::string> args{"--host", "127.0.0.1", "--port", "0", "--data-dir", server.data_dir().string()};
+    if (repair) args.push_back("--repair");
+    const auto out = run_livekv(args, {}, milliseconds(15'000));
+    SCOPED_TRACE(repair ? "with --repair" : "without --repair");
+    EXPECT_TRUE(out.status.how == exit_status::kind::exited && out.status.value != 0)
+        << "starting would hand revisions 1.." << last << " out again: " << out.status;
+    const std::string said = out.out + out.err;
+    EXPECT_EQ(said.find("livekv listening"), std::string::npos) << said;
+    EXPECT_NE(said.find(snapshot.filename().string()), std::string::npos) << "names what is missing: " << said;
+    EXPECT_NE(said.find("put " + snapshot.filename().string() + " back"), std::string::npos) << said;
+    EXPECT_NE(said.find("--discard-data"), std::string::npos) << "names the way to start empty: " << said;
+    EXPECT_NE(said.find("--repair does not apply"), std::string::npos) << said;
+    EXPECT_EQ(files_named(server.data_dir(), "", ""), files_before) << "a refused start changes no file";
+  }
 }
 
 TEST(durability_test, discard_data_starts_empty_past_every_revision_handed_out_and_a_restart_keeps_the_new_writes) {

@@ -1,5 +1,5 @@
-// Recovery when it must give data up: real data directories written by wal::storage in a
-// temporary directory, then a file removed or damaged, then wal::recover().
+// Recovery when files are missing or recovery must give data up: real data directories written
+// by wal::storage in a temporary directory, then a file removed or damaged, then wal::recover().
 // What every test holds to: a revision once handed out is never handed out again.
 #include "livekv/wal/recovery.hpp"
 
@@ -83,9 +83,54 @@ class recovery_test : public ::testing::Test {
     return o;
   }
   fs::path file(const std::string& name) const { return fs::path(dir_.path()) / name; }
+  // Whether recover() left the directory's files as they were.
+  void expect_untouched(const std::set<std::string>& before) {
+    EXPECT_EQ(names_in(dir_.path()), before) << "a refused recovery changes no file";
+  }
 
   temp_dir dir_;
 };
+
+TEST_F(recovery_test, a_missing_snapshot_is_refused_naming_it_and_the_ways_out_even_with_repair) {
+  ASSERT_NO_FATAL_FAILURE(run("k", 15, 10));  // snapshot at 10; the log from 11 on
+  ASSERT_TRUE(fs::remove(file(snapshot_name(10))));
+  const auto before = names_in(dir_.path());
+  ASSERT_TRUE(before.contains(segment_name(11))) << "the snapshot made the segments before it obsolete";
+  for (const bool repair : {false, true}) {
+    store::kv_store r;
+    auto rep = recover(r, dir_.path(), {repair, false});
+    ASSERT_FALSE(rep) << "repair " << repair << ": started at revision " << rep->revision;
+    const std::string& m = rep.error().message();
+    EXPECT_NE(m.find("revisions 1 to 10 are missing"), std::string::npos) << m;
+    EXPECT_NE(m.find(snapshot_name(10)), std::string::npos) << m;
+    EXPECT_NE(m.find(segment_name(11)), std::string::npos) << m;
+    EXPECT_NE(m.find("backup"), std::string::npos) << m;
+    EXPECT_NE(m.find("--discard-data"), std::string::npos) << m;
+    EXPECT_NE(m.find("--repair does not apply"), std::string::npos) << m;
+    EXPECT_EQ(m.find("--repair to"), std::string::npos) << "no advice to repair what is not damaged: " << m;
+    ASSERT_NO_FATAL_FAILURE(expect_untouched(before));
+  }
+}
+
+TEST_F(recovery_test, a_snapshot_older_than_the_log_needs_is_refused_naming_the_newer_one) {
+  ASSERT_NO_FATAL_FAILURE(run("a", 5, 5));  // snapshot at 5
+  const fs::path old_copy = fs::path(dir_.path()).parent_path() / (fs::path(dir_.path()).filename().string() + ".old");
+  fs::copy_file(file(snapshot_name(5)), old_copy);
+  ASSERT_NO_FATAL_FAILURE(run("b", 5, 5));  // snapshot at 10: snapshot-5 and the log up to 10 go
+  ASSERT_NO_FATAL_FAILURE(run("c", 2));
+  ASSERT_TRUE(fs::remove(file(snapshot_name(10))));
+  fs::rename(old_copy, file(snapshot_name(5)));
+  const auto before = names_in(dir_.path());
+
+  store::kv_store r;
+  auto rep = recover(r, dir_.path(), {});
+  ASSERT_FALSE(rep) << "started at revision " << rep->revision;
+  const std::string& m = rep.error().message();
+  EXPECT_NE(m.find("revisions 6 to 10 are missing"), std::string::npos) << m;
+  EXPECT_NE(m.find(snapshot_name(10)), std::string::npos) << m;
+  EXPECT_NE(m.find("the newest snapshot there, " + snapshot_name(5) + ", is older"), std::string::npos) << m;
+  ASSERT_NO_FATAL_FAILURE(expect_untouched(before));
+}
 
 TEST_F(recovery_test, discard_data_moves_every_file_aside_and_starts_empty_past_the_highest_revision) {
   ASSERT_NO_FATAL_FAILURE(run("k", 15, 10));

@@ -39,6 +39,10 @@ struct recovery_report {
 // A torn write at the end of the last segment is cut off with a warning. Damage anywhere else
 // stops recovery with an error naming the file and offset, unless `repair`: then the records
 // before the damage are kept, the rest is deleted, and the report says how many were dropped.
+// Revisions that no file holds (the log begins after the snapshot, or there is no snapshot and
+// the log does not begin at revision 1: a snapshot is missing) are not damage: they stop recovery,
+// with or without `repair`, with an error naming the missing file and the ways out, before
+// anything is read or changed (starting would hand those revisions out again).
 //
 // `discard_data` moves every snapshot and segment into a `discarded-<unix time>/` folder of `dir`
 // without reading them into the store, and starts empty past every revision they held (a
