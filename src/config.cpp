@@ -67,8 +67,12 @@ const std::vector<flag_spec>& flags() {
          return true;
        }},
       {"repair", nullptr,
-       "Start even if the log is damaged in the middle: keep every record before the damage and "
-       "drop the rest (the count is logged). Without it such damage stops startup.",
+       "Start even if the log is damaged in the middle: keep the store as it was before the damage "
+       "and drop every record after it (the count is logged). The log and snapshot files are moved "
+       "into DIR/discarded-<unix time>/, not deleted, and revisions continue past the highest one "
+       "the dropped records hold, with the data directory's epoch raised: the dropped writes may "
+       "have been acknowledged, and their revisions are never given to new writes. Without it such "
+       "damage stops startup. A missing snapshot is not damage: --repair refuses it too.",
        [](config& c, const std::string& v) { return parse_switch(v, c.repair); }},
       {"discard-data", nullptr,
        "Start with an empty store, whatever --data-dir holds: every snapshot and log file there is "

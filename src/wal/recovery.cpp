@@ -42,9 +42,14 @@ const char* const discard_option =
     "highest one those files hold, so that no revision a client holds is given to a new write (the data "
     "directory's epoch goes up)";
 
-std::string repair_hint(std::uint64_t kept) {
-  return " Start with --repair to keep the " + std::to_string(kept) +
-         " records before the damage and drop the rest (a backup of the data directory first is wise).";
+std::string repair_hint(std::uint64_t kept_revision) {
+  const std::string keep = kept_revision == 0 ? "start with an empty store (nothing precedes the damage)"
+                                              : "keep the store as it was at revision " + std::to_string(kept_revision) +
+                                                    ", the last one before the damage";
+  return " Start with --repair to " + keep +
+         ": the snapshot and every log segment are moved into a discarded-<unix time>/ folder of the data directory "
+         "(nothing is deleted), and revisions continue past the highest one the dropped records hold, so none is "
+         "handed out twice (the epoch goes up).";
 }
 
 // Revisions start+1 .. first-1 are in no file: the snapshot that let the log before `first` be
@@ -118,9 +123,9 @@ result<fs::path> make_aside_folder(const std::string& dir) {
   return status(errc::internal, "cannot find a free name for " + (fs::path(dir) / base).string());
 }
 
-// After recovery set the data aside (--discard-data): the store, holding what is kept (nothing),
-// continues at revision highest + 1, so that no revision handed out before, which clients may
-// hold as an ETag or a resume point, is given to a new write. The steps are ordered so
+// After recovery dropped data (--repair) or set it all aside (--discard-data): the store, holding
+// what is kept, continues at revision highest + 1, so that no revision handed out before, which
+// clients may hold as an ETag or a resume point, is given to a new write. The steps are ordered so
 // that a crash between any two leaves a directory that recovers without reusing a revision:
 //  1. the epoch goes up (a crash now: the old files, under a higher epoch; harmless);
 //  2. a snapshot of the kept store at highest + 1 is written; its name is above every old file's,
@@ -128,7 +133,10 @@ result<fs::path> make_aside_folder(const std::string& dir) {
 //     files are still there, but older than it, so they are ignored, and the next snapshot
 //     deletes them as it deletes any obsolete file);
 //  3. every old snapshot and segment is renamed into a discarded-<unix time>/ folder, never
-//     deleted: the dropped records stay there for whoever wants to dig.
+//     deleted: the dropped records stay there for whoever wants to dig. The segments before the
+//     damage go too: the new snapshot holds what they held, and with them gone, a feed resume
+//     from a revision before the jump gets 410 (history compacted) instead of silently skipping
+//     the dropped writes.
 status continue_past(store::kv_store& store, const std::string& dir, const listing& l, std::uint64_t highest,
                      recovery_report& rep) {
   if (highest >= std::numeric_limits<std::uint64_t>::max() - 1)
@@ -207,17 +215,19 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
 
   const std::uint64_t start = rep.snapshot_revision;
   std::uint64_t expected = start + 1;
-  bool stop = false;
-  for (auto it = l.segments.begin(); it != l.segments.end() && !stop; ++it) {
+  for (auto it = l.segments.begin(); it != l.segments.end(); ++it) {
     const auto next = std::next(it);
     if (next != l.segments.end() && next->first <= start + 1) continue;  // wholly covered by the snapshot
     ++rep.segments;
     const bool last = next == l.segments.end();
     auto data = io::read_whole_file(it->second);
     if (!data) return data.error();
+    std::string damage;
+    std::uint64_t at = 0;       // offset of the damage in this segment
+    std::uint64_t dropped = 0;  // valid records from the damage to the end of this segment
     frame_reader reader(*data);
     frame f;
-    for (;;) {
+    while (damage.empty()) {
       const auto r = reader.next(f);
       if (r == frame_reader::result::end) break;
       if (r == frame_reader::result::torn_tail && last) {
@@ -227,60 +237,61 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
         if (auto s = io::truncate_file(it->second, reader.offset()); !s) return s;
         break;
       }
-      std::string damage;
-      std::uint64_t dropped_here = 0;
-      std::optional<store::replayed_commit> commit;
-      if (r == frame_reader::result::ok) {
-        auto c = decode_commit(f.payload);
-        if (!c || f.type != frame_type::commit) {
-          damage = c ? "unexpected frame type" : c.error().message();
-        } else if (c->revision <= start) {
-          continue;
-        } else if (c->revision != expected) {
-          damage = "revision " + std::to_string(c->revision) + " where " + std::to_string(expected) + " was expected";
-        } else {
-          commit = std::move(*c);
-        }
-        if (!damage.empty()) dropped_here = 1;  // this frame; those after it are counted below
-      } else {
+      if (r != frame_reader::result::ok) {
         damage = reader.reason();
-        dropped_here = reader.frames_after_damage();
+        at = reader.offset();
+        dropped = reader.frames_after_damage();
+        break;
       }
-      if (commit) {
-        store.replay(*commit);
+      auto c = decode_commit(f.payload);
+      if (!c || f.type != frame_type::commit) {
+        damage = c ? "unexpected frame type" : c.error().message();
+      } else if (c->revision <= start) {
+        continue;
+      } else if (c->revision != expected) {
+        damage = "revision " + std::to_string(c->revision) + " where " + std::to_string(expected) + " was expected";
+      } else {
+        store.replay(*c);
         ++rep.records_replayed;
         ++expected;
         continue;
       }
-      const std::uint64_t at = r == frame_reader::result::ok ? f.offset : reader.offset();
-      std::uint64_t dropped = dropped_here;
-      // Count what later segments hold, too: repair drops them.
-      for (auto later = next; later != l.segments.end(); ++later) {
-        auto more = io::read_whole_file(later->second);
-        if (!more) continue;
-        frame_reader fr(*more);
-        frame g;
-        while (fr.next(g) == frame_reader::result::ok) ++dropped;
-      }
-      if (r == frame_reader::result::ok) {
-        frame_reader count(std::string_view(*data).substr(f.offset + frame_header_bytes + f.payload.size()));
-        frame g;
-        while (count.next(g) == frame_reader::result::ok) ++dropped;
-      }
-      const std::string where = it->second + " at offset " + std::to_string(at) + ": " + damage;
-      if (!repair)
-        return status(errc::internal, "the log is damaged in " + where + "; " + std::to_string(dropped) +
-                                          " records follow the damage." + repair_hint(rep.records_replayed));
-      rep.dropped_records = dropped;
-      rep.warnings.push_back("--repair: cut the log in " + where + "; dropped " + std::to_string(dropped) + " records");
-      if (auto s = io::truncate_file(it->second, at); !s) return s;
-      for (auto later = next; later != l.segments.end(); ++later) {
-        std::error_code rm;
-        fs::remove(later->second, rm);
-      }
-      stop = true;
-      break;
+      // This frame and the valid ones after it.
+      at = f.offset;
+      dropped = 1;
+      frame_reader count(std::string_view(*data).substr(f.offset + frame_header_bytes + f.payload.size()));
+      frame g;
+      while (count.next(g) == frame_reader::result::ok) ++dropped;
     }
+    if (damage.empty()) continue;
+
+    // Count what later segments hold, too: repair drops them.
+    for (auto later = next; later != l.segments.end(); ++later) {
+      auto more = io::read_whole_file(later->second);
+      if (!more) continue;
+      frame_reader fr(*more);
+      frame g;
+      while (fr.next(g) == frame_reader::result::ok) ++dropped;
+    }
+    const std::string where = it->second + " at offset " + std::to_string(at) + ": " + damage;
+    const std::uint64_t kept = expected - 1;
+    if (!repair)
+      return status(errc::internal, "the log is damaged in " + where + "; " + std::to_string(dropped) +
+                                        " records follow the damage." + repair_hint(kept));
+    // The damaged record was a commit at `expected`, and may have been acknowledged; so may every
+    // record after it, and every write the snapshot saw (up to its end revision).
+    auto highest = highest_in_segments(it, l.segments.end());
+    if (!highest) return highest.error();
+    const std::uint64_t past = std::max({*highest, expected, snapshot_end});
+    rep.dropped_records = dropped;
+    if (auto s = continue_past(store, dir, l, past, rep); !s) return s;
+    rep.warnings.push_back("--repair: the log is damaged in " + where + "; kept the store as it was at revision " +
+                           std::to_string(kept) + " and dropped " + std::to_string(dropped) +
+                           " records; moved the snapshot and log files into " + rep.moved_aside +
+                           "; revisions continue at " + std::to_string(past + 1) +
+                           ", past the highest one the dropped records held (" + std::to_string(past) + "); epoch " +
+                           std::to_string(rep.epoch));
+    return status::success();
   }
   // A fuzzy snapshot may reflect writes up to its end revision; the log it was published with
   // reaches at least that far. Less means segments are missing: serving would reuse revisions.

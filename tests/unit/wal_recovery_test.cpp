@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "livekv/wal/epoch_file.hpp"
+#include "livekv/wal/log_reader.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/snapshot.hpp"
 #include "livekv/wal/storage.hpp"
@@ -199,6 +200,54 @@ TEST_F(recovery_test, discard_data_with_nothing_to_discard_changes_nothing) {
   EXPECT_TRUE(rep->moved_aside.empty());
   EXPECT_EQ(rep->warnings.size(), 1u);
   EXPECT_TRUE(names_in(dir_.path()).empty());
+}
+
+TEST_F(recovery_test, repair_continues_past_the_dropped_records_and_old_resume_points_find_the_log_compacted) {
+  ASSERT_NO_FATAL_FAILURE(run("a", 4));   // wal-1: 1-4
+  ASSERT_NO_FATAL_FAILURE(run("b", 20));  // wal-5: 5-24
+  {
+    // Damage a byte in the middle of wal-5's payloads: a valid frame follows, so it is not torn.
+    const fs::path seg = file(segment_name(5));
+    const auto at = static_cast<std::streamoff>(fs::file_size(seg) / 2);
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(at);
+    const char original = static_cast<char>(f.get());
+    f.seekp(at);
+    f.put(static_cast<char>(original ^ 0x5a));
+  }
+  const auto before = names_in(dir_.path());
+  store::kv_store r;
+  auto rep = recover(r, dir_.path(), {true, false});
+  ASSERT_TRUE(rep) << rep.error().message();
+  const std::uint64_t kept = rep->records_replayed;
+  ASSERT_GT(kept, 4u);
+  ASSERT_LT(kept, 24u);
+  EXPECT_EQ(r.stats().keys, kept);
+  EXPECT_EQ(rep->highest_dropped_revision, 24u) << "the last record after the damage still decodes";
+  EXPECT_EQ(rep->revision, 25u);
+  EXPECT_EQ(rep->epoch, 1u);
+  EXPECT_EQ(names_in(rep->moved_aside), before) << "the damaged segment is moved whole, not cut";
+  ASSERT_FALSE(rep->warnings.empty());
+  EXPECT_NE(rep->warnings.back().find("revisions continue at 25"), std::string::npos) << rep->warnings.back();
+
+  // A feed client that saw a dropped revision must not resume as if nothing had happened.
+  {
+    store::kv_store s;
+    storage disk(s, opts());
+    ASSERT_TRUE(disk.open());
+    EXPECT_EQ(s.commit(put("after", "v"))->revision, 26u);
+    ASSERT_TRUE(disk.sync());
+    std::vector<store::replayed_commit> out;
+    log_position pos;
+    EXPECT_EQ(log_reader(dir_.path()).read_after(kept + 1, 100, 1 << 20, pos, out).code(), errc::history_compacted);
+    EXPECT_TRUE(out.empty());
+  }
+  store::kv_store again;
+  auto rep2 = recover(again, dir_.path(), {});
+  ASSERT_TRUE(rep2) << rep2.error().message();
+  EXPECT_EQ(rep2->revision, 26u);
+  EXPECT_EQ(again.stats().keys, kept + 1);
+  EXPECT_EQ(rep2->epoch, 1u);
 }
 
 TEST_F(recovery_test, an_epoch_file_that_cannot_be_read_stops_recovery) {
