@@ -225,6 +225,15 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
     std::string damage;
     std::uint64_t at = 0;       // offset of the damage in this segment
     std::uint64_t dropped = 0;  // valid records from the damage to the end of this segment
+    if (it->first > expected) {
+      // A segment is named by its first revision: the segments that held the ones between are
+      // gone. Read on, and an empty segment here would let those revisions be handed out again.
+      damage = "revisions " + std::to_string(expected) + " to " + std::to_string(it->first - 1) +
+               " are in no log segment (a segment before this one is missing)";
+      frame_reader count(*data);
+      frame g;
+      while (count.next(g) == frame_reader::result::ok) ++dropped;
+    }
     frame_reader reader(*data);
     frame f;
     while (damage.empty()) {

@@ -133,6 +133,30 @@ TEST_F(recovery_test, a_snapshot_older_than_the_log_needs_is_refused_naming_the_
   ASSERT_NO_FATAL_FAILURE(expect_untouched(before));
 }
 
+TEST_F(recovery_test, a_missing_segment_before_an_empty_one_is_damage_not_the_end_of_the_log) {
+  ASSERT_NO_FATAL_FAILURE(run("a", 5));  // wal-1: revisions 1-5
+  ASSERT_NO_FATAL_FAILURE(run("b", 5));  // wal-6: 6-10
+  ASSERT_NO_FATAL_FAILURE(run("c", 0));  // wal-11, empty
+  ASSERT_TRUE(fs::remove(file(segment_name(6))));
+
+  {
+    store::kv_store r;
+    auto rep = recover(r, dir_.path(), {});
+    ASSERT_FALSE(rep) << "started at revision " << rep->revision << ": revisions 6-10 would be handed out again";
+    EXPECT_NE(rep.error().message().find("revisions 6 to 10 are in no log segment"), std::string::npos)
+        << rep.error().message();
+    EXPECT_NE(rep.error().message().find("--repair"), std::string::npos) << rep.error().message();
+  }
+  // --repair keeps 1-5 and goes on past 10, which it knows of from wal-11's name alone.
+  store::kv_store r;
+  auto rep = recover(r, dir_.path(), {true, false});
+  ASSERT_TRUE(rep) << rep.error().message();
+  EXPECT_EQ(rep->records_replayed, 5u);
+  EXPECT_EQ(rep->highest_dropped_revision, 10u);
+  EXPECT_EQ(rep->revision, 11u);
+  EXPECT_EQ(r.stats().keys, 5u);
+}
+
 TEST_F(recovery_test, discard_data_moves_every_file_aside_and_starts_empty_past_the_highest_revision) {
   ASSERT_NO_FATAL_FAILURE(run("k", 15, 10));
   ASSERT_TRUE(fs::remove(file(snapshot_name(10))));
