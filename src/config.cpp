@@ -67,9 +67,21 @@ const std::vector<flag_spec>& flags() {
          return true;
        }},
       {"repair", nullptr,
-       "Start even if the log is damaged in the middle: keep every record before the damage and "
-       "drop the rest (the count is logged). Without it such damage stops startup.",
+       "Start even if the log is damaged in the middle: keep the store as it was before the damage "
+       "and drop every record after it (the count is logged). The log and snapshot files are moved "
+       "into DIR/discarded-<unix time>/, not deleted, and revisions continue past the highest one "
+       "the dropped records hold, with the data directory's epoch raised: the dropped writes may "
+       "have been acknowledged, and their revisions are never given to new writes. Without it such "
+       "damage stops startup. A missing snapshot is not damage: --repair refuses it too.",
        [](config& c, const std::string& v) { return parse_switch(v, c.repair); }},
+      {"discard-data", nullptr,
+       "Start with an empty store, whatever --data-dir holds: every snapshot and log file there is "
+       "moved into DIR/discarded-<unix time>/ (nothing is deleted). For when the data cannot be "
+       "recovered (a snapshot is missing) and no backup can be restored. Revisions continue past "
+       "the highest one the moved files hold and the data directory's epoch is raised, so that "
+       "revisions, ETags and resume points clients still hold are never given to new writes. Use it "
+       "for one start only: while it is set, every start discards the data again.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.discard_data); }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);

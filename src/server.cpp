@@ -32,6 +32,7 @@ server::server(config cfg)
                            : std::make_unique<wal::storage>(
                                  store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
                                                               cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair,
+                                                              cfg_.discard_data,
                                                               [this](double s) { metrics_->on_fsync(s); },
                                                               [this](double s) { metrics_->on_snapshot(s); }})),
       log_reader_(cfg_.in_memory ? nullptr : std::make_unique<wal::log_reader>(cfg_.data_dir)),
@@ -137,8 +138,8 @@ status server::run() {
       return rep.error();
     }
     for (const auto& w : rep->warnings) spdlog::warn("recovery: {}", w);
-    spdlog::info("recovered revision {} ({} keys from snapshot {}, {} log records) in {:.3f}s", rep->revision,
-                 rep->snapshot_entries, rep->snapshot_revision, rep->records_replayed, rep->seconds);
+    spdlog::info("recovered revision {} ({} keys from snapshot {}, {} log records) in {:.3f}s, epoch {}", rep->revision,
+                 rep->snapshot_entries, rep->snapshot_revision, rep->records_replayed, rep->seconds, rep->epoch);
   }
   // The feed starts at the recovered revision, before anything (the sweeper included) can commit.
   store_.add_observer(&hub_);

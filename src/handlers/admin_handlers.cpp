@@ -41,6 +41,7 @@ json resident_bytes() {
 json storage_json(const wal::storage& disk) {
   const auto r = disk.report();
   json j = {{"fsync", policy_name(r.policy)},
+            {"epoch", r.recovery.epoch},
             {"log",
              {{"bytes", r.log.segment_bytes},
               {"segments", r.log.segments},
@@ -60,6 +61,8 @@ json storage_json(const wal::storage& disk) {
                    {"records_replayed", r.recovery.records_replayed},
                    {"truncated_bytes", r.recovery.truncated_bytes},
                    {"dropped_records", r.recovery.dropped_records},
+                   {"highest_dropped_revision", r.recovery.highest_dropped_revision},
+                   {"moved_aside", r.recovery.moved_aside.empty() ? json(nullptr) : json(r.recovery.moved_aside)},
                    {"warnings", r.recovery.warnings}};
   return j;
 }

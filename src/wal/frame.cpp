@@ -80,4 +80,6 @@ std::uint64_t frame_reader::frames_after_damage() const {
   return count;
 }
 
+void frame_reader::skip_damage() { offset_ = next_valid_after(offset_); }
+
 }  // namespace livekv::wal

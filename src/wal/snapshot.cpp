@@ -162,4 +162,26 @@ result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& p
   }
 }
 
+result<std::optional<std::uint64_t>> read_snapshot_end_revision(const std::string& path) {
+  auto data = io::read_whole_file(path);
+  if (!data) return data.error();
+  std::optional<std::uint64_t> end;
+  frame_reader reader(*data);
+  frame f;
+  for (;;) {
+    const auto r = reader.next(f);
+    if (r == frame_reader::result::corrupt) {
+      reader.skip_damage();  // the footer is the last frame: look past damage for it
+      continue;
+    }
+    if (r != frame_reader::result::ok) break;
+    if (f.type != frame_type::snapshot_footer) continue;
+    util::byte_reader in(f.payload);
+    const auto count = in.fixed<std::uint64_t>();
+    const auto rev = in.fixed<std::uint64_t>();
+    if (count && rev) end = *rev;
+  }
+  return end;
+}
+
 }  // namespace livekv::wal

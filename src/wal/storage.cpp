@@ -25,7 +25,7 @@ result<recovery_report> storage::open() {
     if (it->path().extension() == ".tmp") fs::remove(it->path(), rm);
   }
 
-  auto rep = recover(store_, opts_.dir, opts_.repair);
+  auto rep = recover(store_, opts_.dir, {opts_.repair, opts_.discard_data});
   if (!rep) return rep;
   log_writer::options lo;
   lo.dir = opts_.dir;
@@ -41,7 +41,9 @@ result<recovery_report> storage::open() {
     // Under the lock: /status and /metrics read log_ from io threads while recovery runs.
     log_ = std::move(*log);
     recovery_ = *rep;
-    if (rep->snapshot_revision != 0) {
+    if (rep->snapshot_written) {
+      last_ = rep->snapshot_written;
+    } else if (rep->snapshot_revision != 0) {
       snapshot_info s;
       s.start_revision = rep->snapshot_revision;
       s.entries = rep->snapshot_entries;

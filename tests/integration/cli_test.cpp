@@ -17,7 +17,7 @@ TEST(cli_test, help_exits_zero_and_mentions_every_flag_and_its_variable) {
   ASSERT_TRUE(r.status.exited_with(0)) << r.status << "\n" << r.err;
   for (const char* flag : {"host", "port", "threads", "data-dir", "max-key-bytes", "max-value-bytes",
                            "max-header-bytes", "log-level", "access-log", "header-timeout", "idle-timeout",
-                           "shutdown-timeout"}) {
+                           "shutdown-timeout", "repair", "discard-data"}) {
     EXPECT_NE(r.out.find(std::string("--") + flag), std::string::npos) << flag << " missing from:\n" << r.out;
     std::string var = "LIVEKV_";
     for (const char* p = flag; *p; ++p) var += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));

@@ -1,8 +1,9 @@
 // Durability over restarts and crashes of the real binary on one data directory: what was
 // acknowledged survives (a SIGTERM with --fsync everysec, a kill -9 with --fsync always), snapshots
 // taken during writes and by the log-size trigger restore the same state and compact the log,
-// damage in the middle of the log stops startup unless --repair, a torn tail is cut with a warning,
-// and --in-memory leaves nothing behind.
+// damage in the middle of the log stops startup unless --repair, a missing snapshot stops it unless
+// --discard-data, neither ever hands a revision out twice, a torn tail is cut with a warning, and
+// --in-memory leaves nothing behind.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -392,7 +393,7 @@ TEST(durability_test, the_log_size_trigger_takes_a_snapshot_that_restores_the_sa
   EXPECT_TRUE(server.terminate().exited_with(0));
 }
 
-TEST(durability_test, damage_in_the_middle_of_the_log_stops_startup_until_repair) {
+TEST(durability_test, damage_in_the_middle_of_the_log_stops_startup_until_repair_which_goes_on_past_the_dropped_revisions) {
   server_process server;
   ASSERT_TRUE(server.start());
   constexpr int written = 200;
@@ -417,6 +418,7 @@ TEST(durability_test, damage_in_the_middle_of_the_log_stops_startup_until_repair
   EXPECT_NE(said.find(damaged->filename().string()), std::string::npos) << said;
   EXPECT_NE(said.find("offset"), std::string::npos) << said;
   EXPECT_NE(said.find("--repair"), std::string::npos) << said;
+  EXPECT_NE(said.find("revisions continue past the highest one the dropped records hold"), std::string::npos) << said;
   EXPECT_EQ(said.find("livekv listening"), std::string::npos) << said;
 
   kv_state repaired_state;
@@ -432,25 +434,130 @@ TEST(durability_test, damage_in_the_middle_of_the_log_stops_startup_until_repair
     EXPECT_GT(replayed, 0u) << status.dump();
     EXPECT_LE(replayed + dropped, static_cast<std::uint64_t>(written)) << status.dump();
     EXPECT_FALSE(recovery["warnings"].empty()) << status.dump();
+    // The records after the damage still decode: the last revision handed out was `written`.
+    EXPECT_EQ(recovery["highest_dropped_revision"], written) << status.dump();
+    EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
     repaired_state = read_state(client);
-    EXPECT_EQ(repaired_state.revision, replayed) << "the records before the damage, and nothing after";
-    EXPECT_EQ(repaired_state.items.size(), replayed);
+    EXPECT_EQ(repaired_state.items.size(), replayed) << "the records before the damage, and nothing after";
     for (std::uint64_t i = 0; i < replayed; ++i) {
       const auto it = repaired_state.items.find("d/" + std::to_string(i));
       ASSERT_NE(it, repaired_state.items.end()) << "d/" << i << " was before the damage";
       EXPECT_EQ(it->second.mod_revision, i + 1);
       EXPECT_TRUE(it->second.value.starts_with("d/" + std::to_string(i) + ":")) << it->second;
     }
-    // The repaired server takes writes, and they follow on from what was kept.
-    EXPECT_EQ(revision_of(client.put("/v1/kv/after-repair", "v")), replayed + 1);
+    // The dropped writes may have been acknowledged: new writes never get their revisions.
+    const std::uint64_t next = revision_of(client.put("/v1/kv/after-repair", "v"));
+    EXPECT_GT(next, static_cast<std::uint64_t>(written));
+    EXPECT_EQ(next, written + 2u) << "the repair itself is revision " << written + 1;
+    // Nothing was deleted or cut: the damaged segment is in the folder as it was.
+    ASSERT_TRUE(recovery["moved_aside"].is_string()) << status.dump();
+    const fs::path aside = recovery["moved_aside"].get<std::string>();
+    EXPECT_EQ(aside.parent_path(), server.data_dir());
+    EXPECT_EQ(read_bytes(aside / damaged->filename()), bytes);
     repaired_state = read_state(client);
     EXPECT_TRUE(repaired.terminate().exited_with(0));
   }
-  // The repair is permanent: a plain start now succeeds with the same state.
+  // The repair is permanent: a plain start now succeeds with the same state and epoch.
   ASSERT_TRUE(server.start());
   http_client client(server.port());
   EXPECT_TRUE(same_state(repaired_state, read_state(client)));
-  EXPECT_EQ(status_json(client)["storage"]["recovery"]["dropped_records"], 0);
+  const auto status = status_json(client);
+  EXPECT_EQ(status["storage"]["recovery"]["dropped_records"], 0) << status.dump();
+  EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
+  EXPECT_EQ(revision_of(client.put("/v1/kv/after-restart", "v")), repaired_state.revision + 1);
+  EXPECT_TRUE(server.terminate().exited_with(0));
+}
+
+// Writes keys, then has a snapshot taken and writes a few more, so that the log holds only what
+// follows the snapshot. Returns the snapshot's start revision and (in `last`) the last revision
+// handed out.
+std::uint64_t write_through_a_snapshot(server_process& server, std::uint64_t& last) {
+  EXPECT_TRUE(server.start());
+  http_client client(server.port());
+  put_keys(client, "before/", 40, 50);
+  const auto snap = client.request(verb::post, "/v1/admin/snapshot");
+  EXPECT_EQ(snap.status, 200) << snap;
+  put_keys(client, "after/", 10, 50);
+  last = read_state(client).revision;
+  EXPECT_TRUE(server.terminate().exited_with(0));
+  const auto j = snap.json();
+  return j.is_object() && j["start_revision"].is_number_unsigned() ? j["start_revision"].get<std::uint64_t>() : 0;
+}
+
+TEST(durability_test, a_deleted_snapshot_stops_startup_naming_it_and_the_ways_out_even_with_repair) {
+  server_process server;
+  std::uint64_t last = 0;
+  const std::uint64_t start = write_through_a_snapshot(server, last);
+  ASSERT_GT(start, 0u);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const fs::path snapshot = server.data_dir() / ("snapshot-" + twenty_digits(start) + ".snap");
+  ASSERT_TRUE(fs::remove(snapshot)) << snapshot;
+  const auto files_before = files_named(server.data_dir(), "", "");
+
+  for (const bool repair : {false, true}) {
+    std::vector<std::string> args{"--host", "127.0.0.1", "--port", "0", "--data-dir", server.data_dir().string()};
+    if (repair) args.push_back("--repair");
+    const auto out = run_livekv(args, {}, milliseconds(15'000));
+    SCOPED_TRACE(repair ? "with --repair" : "without --repair");
+    EXPECT_TRUE(out.status.how == exit_status::kind::exited && out.status.value != 0)
+        << "starting would hand revisions 1.." << last << " out again: " << out.status;
+    const std::string said = out.out + out.err;
+    EXPECT_EQ(said.find("livekv listening"), std::string::npos) << said;
+    EXPECT_NE(said.find(snapshot.filename().string()), std::string::npos) << "names what is missing: " << said;
+    EXPECT_NE(said.find("put " + snapshot.filename().string() + " back"), std::string::npos) << said;
+    EXPECT_NE(said.find("--discard-data"), std::string::npos) << "names the way to start empty: " << said;
+    EXPECT_NE(said.find("--repair does not apply"), std::string::npos) << said;
+    EXPECT_EQ(files_named(server.data_dir(), "", ""), files_before) << "a refused start changes no file";
+  }
+}
+
+TEST(durability_test, discard_data_starts_empty_past_every_revision_handed_out_and_a_restart_keeps_the_new_writes) {
+  server_process server;
+  std::uint64_t last = 0;
+  const std::uint64_t start = write_through_a_snapshot(server, last);
+  ASSERT_GT(start, 0u);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_TRUE(fs::remove(server.data_dir() / ("snapshot-" + twenty_digits(start) + ".snap")));
+  const auto old_segments = log_segments(server.data_dir());
+  ASSERT_FALSE(old_segments.empty());
+
+  kv_state after_discard;
+  {
+    server_process discarding({"--discard-data", "--data-dir", server.data_dir().string()});
+    ASSERT_TRUE(discarding.start());
+    http_client client(discarding.port());
+    const auto status = status_json(client);
+    EXPECT_EQ(status["keys"], 0) << status.dump();
+    EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
+    const auto& recovery = status["storage"]["recovery"];
+    EXPECT_EQ(recovery["highest_dropped_revision"], last) << status.dump();
+    EXPECT_FALSE(recovery["warnings"].empty()) << status.dump();
+    EXPECT_EQ(status["storage"]["last_snapshot"]["start_revision"], last + 1) << "the discard's own revision";
+    EXPECT_TRUE(is_problem(client.get("/v1/kv/before/0"), 404, "key_not_found"));
+    // The first new write gets a revision no client can already hold.
+    const std::uint64_t first = revision_of(client.put("/v1/kv/fresh/0", "v"));
+    EXPECT_GT(first, last) << status.dump();
+    ASSERT_NO_FATAL_FAILURE(put_keys(client, "fresh/", 5, 20));
+    ASSERT_EQ(post_json(client, "/v1/batch", {{"ops", {{{"op", "put"}, {"key", "b"}, {"value", "v"}}}}}).status, 200);
+    after_discard = read_state(client);
+    EXPECT_NE(discarding.stderr_text().find("epoch 1"), std::string::npos)
+        << "the startup log line names the epoch:\n" << discarding.stderr_text();
+    // Nothing was deleted: the old log is in the folder, named in /status.
+    ASSERT_TRUE(recovery["moved_aside"].is_string()) << status.dump();
+    const fs::path aside = recovery["moved_aside"].get<std::string>();
+    EXPECT_EQ(aside.parent_path(), server.data_dir());
+    EXPECT_TRUE(aside.filename().string().starts_with("discarded-")) << aside;
+    for (const auto& seg : old_segments) EXPECT_TRUE(fs::exists(aside / seg.filename())) << seg.filename();
+    EXPECT_TRUE(discarding.terminate().exited_with(0));
+  }
+  // A plain restart recovers the new writes, at the same revisions, in the same epoch.
+  ASSERT_TRUE(server.start());
+  http_client client(server.port());
+  EXPECT_TRUE(same_state(after_discard, read_state(client)));
+  const auto status = status_json(client);
+  EXPECT_EQ(status["storage"]["epoch"], 1) << status.dump();
+  EXPECT_EQ(status["storage"]["recovery"]["warnings"].size(), 0u) << status.dump();
+  EXPECT_EQ(revision_of(client.put("/v1/kv/after-restart", "v")), after_discard.revision + 1);
   EXPECT_TRUE(server.terminate().exited_with(0));
 }
 

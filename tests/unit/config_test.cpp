@@ -54,6 +54,22 @@ TEST(config, invalid_values_name_the_flag_or_variable) {
   EXPECT_FALSE(parse_config({"--header-timeout", "soon"}, env_of({})));
 }
 
+TEST(config, repair_and_discard_data_are_separate_switches_off_by_default) {
+  auto d = parse_config({}, env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->cfg.repair);
+  EXPECT_FALSE(d->cfg.discard_data);
+  auto f = parse_config({"--discard-data"}, env_of({}));
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->cfg.discard_data);
+  EXPECT_FALSE(f->cfg.repair) << "discarding the data is never implied by repairing it, nor the reverse";
+  auto e = parse_config({"--repair"}, env_of({{"LIVEKV_DISCARD_DATA", "1"}}));
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->cfg.repair);
+  EXPECT_TRUE(e->cfg.discard_data);
+  EXPECT_FALSE(parse_config({}, env_of({{"LIVEKV_DISCARD_DATA", "maybe"}})));
+}
+
 TEST(config, unknown_flags_and_missing_values_are_errors) {
   EXPECT_FALSE(parse_config({"--nope"}, env_of({})));
   EXPECT_FALSE(parse_config({"--port"}, env_of({})));
@@ -70,7 +86,8 @@ TEST(config, help_and_version_are_reported) {
 TEST(config, help_documents_every_flag_and_its_variable) {
   const std::string h = help_text();
   for (const char* f : {"--host", "--port", "--threads", "--data-dir", "--max-key-bytes", "--max-value-bytes",
-                        "--log-level", "--access-log", "LIVEKV_PORT", "LIVEKV_DATA_DIR"})
+                        "--log-level", "--access-log", "--repair", "--discard-data", "LIVEKV_PORT", "LIVEKV_DATA_DIR",
+                        "LIVEKV_DISCARD_DATA"})
     EXPECT_NE(h.find(f), std::string::npos) << f;
 }
 

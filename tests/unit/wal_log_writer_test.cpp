@@ -122,7 +122,7 @@ TEST(wal_log_writer, inline_writes_rotations_and_syncs_interleave_without_loss) 
     s.attach_log(nullptr);
   }
   store::kv_store r;
-  auto rep = recover(r, dir.path(), false);
+  auto rep = recover(r, dir.path(), {});
   ASSERT_TRUE(rep) << rep.error().message();
   EXPECT_EQ(std::to_string(r.revision()) + "/" + std::to_string(r.stats().keys) + "/" + std::to_string(r.stats().bytes),
             before);

@@ -245,7 +245,7 @@ TEST_F(storage_test, corruption_in_the_middle_stops_recovery_naming_file_and_off
   EXPECT_NE(rep.error().message().find("--repair"), std::string::npos);
 }
 
-TEST_F(storage_test, repair_keeps_the_records_before_the_damage_and_counts_the_dropped) {
+TEST_F(storage_test, repair_keeps_the_records_before_the_damage_counts_the_dropped_and_continues_past_them) {
   {
     // Two runs give two segments: revisions 1-2, then 3-10.
     store::kv_store s;
@@ -278,12 +278,22 @@ TEST_F(storage_test, repair_keeps_the_records_before_the_damage_and_counts_the_d
   ASSERT_TRUE(rep) << rep.error().message();
   EXPECT_EQ(rep->records_replayed, 2u);
   EXPECT_EQ(rep->dropped_records, 7u);
-  EXPECT_EQ(r.revision(), 2u);
   EXPECT_TRUE(r.get("k1"));
   EXPECT_FALSE(r.get("k2"));
+  // Revisions 3-10 may have been acknowledged: the store goes on past them, never back to 3.
+  EXPECT_EQ(rep->highest_dropped_revision, 10u);
+  EXPECT_EQ(r.revision(), 11u);
+  EXPECT_EQ(rep->epoch, 1u);
   // The repaired log is consistent: new writes continue the revisions and recover again.
   commit_ok(r, put("after", "repair"));
-  EXPECT_EQ(r.revision(), 3u);
+  EXPECT_EQ(r.revision(), 12u);
+  ASSERT_TRUE(disk.close());
+  store::kv_store again;
+  storage reopened(again, opts());
+  auto rep2 = reopened.open();
+  ASSERT_TRUE(rep2) << rep2.error().message();
+  EXPECT_EQ(dump(again), dump(r));
+  EXPECT_EQ(rep2->dropped_records, 0u);
 }
 
 TEST_F(storage_test, snapshot_shrinks_the_log_and_recovery_uses_it) {

@@ -48,6 +48,9 @@ class frame_reader {
   const std::string& reason() const noexcept { return reason_; }
   // After `corrupt`: how many valid frames follow the damage (what a repair would drop).
   std::uint64_t frames_after_damage() const;
+  // After `corrupt`: moves past the damage to the next valid frame, so that next() reads what
+  // follows it. For finding out what a damaged file still holds, never for replaying it.
+  void skip_damage();
 
  private:
   bool valid_at(std::uint64_t pos, std::uint32_t* length, std::string* why) const;

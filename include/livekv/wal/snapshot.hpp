@@ -45,4 +45,9 @@ result<snapshot_info> write_snapshot(const store::kv_store& store, const std::st
 // Errors: errc::internal naming the file and the offset of the damage.
 result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& path);
 
+// The end revision a snapshot file's footer names, read without loading its entries (recovery
+// uses it to learn how far the revisions of a file it sets aside reached); nullopt when no footer
+// verifies. Errors: errc::internal when the file cannot be read.
+result<std::optional<std::uint64_t>> read_snapshot_end_revision(const std::string& path);
+
 }  // namespace livekv::wal
