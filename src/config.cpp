@@ -74,14 +74,20 @@ const std::vector<flag_spec>& flags() {
        "have been acknowledged, and their revisions are never given to new writes. Without it such "
        "damage stops startup. A missing snapshot is not damage: --repair refuses it too.",
        [](config& c, const std::string& v) { return parse_switch(v, c.repair); }},
-      {"discard-data", nullptr,
+      {"discard-data", "EPOCH",
        "Start with an empty store, whatever --data-dir holds: every snapshot and log file there is "
        "moved into DIR/discarded-<unix time>/ (nothing is deleted). For when the data cannot be "
        "recovered (a snapshot is missing) and no backup can be restored. Revisions continue past "
        "the highest one the moved files hold and the data directory's epoch is raised, so that "
-       "revisions, ETags and resume points clients still hold are never given to new writes. Use it "
-       "for one start only: while it is set, every start discards the data again.",
-       [](config& c, const std::string& v) { return parse_switch(v, c.discard_data); }},
+       "revisions, ETags and resume points clients still hold are never given to new writes. EPOCH "
+       "is the data directory's current epoch (0 for one never discarded; the refusal to start and "
+       "/status name it): the flag acts only at that epoch, so left set it discards nothing more.",
+       [](config& c, const std::string& v) {
+         std::uint64_t epoch = 0;
+         if (!parse_uint(v, epoch, ~0ull)) return false;
+         c.discard_data = epoch;
+         return true;
+       }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);

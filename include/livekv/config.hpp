@@ -22,7 +22,8 @@ struct config {
   std::string fsync = "everysec";  // always | everysec | no
   std::size_t snapshot_log_bytes = 64 * 1024 * 1024;
   bool repair = false;
-  bool discard_data = false;  // set the data aside and start empty (one start only; see --help)
+  // --discard-data EPOCH: set the data aside and start empty, if the data directory is at EPOCH.
+  std::optional<std::uint64_t> discard_data;
   std::size_t max_key_bytes = 1024;
   std::size_t max_value_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;

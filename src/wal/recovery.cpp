@@ -36,11 +36,15 @@ listing list_dir(const std::string& dir) {
   return l;
 }
 
-const char* const discard_option =
-    "start once with --discard-data to move every snapshot and log segment into a discarded-<unix time>/ folder "
-    "of the data directory (nothing is deleted) and start with an empty store, whose revisions continue past the "
-    "highest one those files hold, so that no revision a client holds is given to a new write (the data "
-    "directory's epoch goes up)";
+// The way out when nothing can be recovered. The flag names the epoch it discards, so that leaving
+// it set (a unit file, an environment variable) cannot discard the next epoch's data too.
+std::string discard_option(std::uint64_t epoch) {
+  return "start once with --discard-data " + std::to_string(epoch) +
+         " (the data directory's epoch) to move every snapshot and log segment into a discarded-<unix time>/ folder "
+         "of the data directory (nothing is deleted) and start with an empty store, whose revisions continue past "
+         "the highest one those files hold, so that no revision a client holds is given to a new write (the epoch "
+         "goes up to " + std::to_string(epoch + 1) + ")";
+}
 
 std::string repair_hint(std::uint64_t kept_revision) {
   const std::string keep = kept_revision == 0 ? "start with an empty store (nothing precedes the damage)"
@@ -54,7 +58,7 @@ std::string repair_hint(std::uint64_t kept_revision) {
 
 // Revisions start+1 .. first-1 are in no file: the snapshot that let the log before `first` be
 // deleted (a snapshot at first-1 cuts the log there) is missing. Not damage, so not for --repair.
-status missing_history(const std::string& dir, std::uint64_t start, std::uint64_t first) {
+status missing_history(const std::string& dir, std::uint64_t start, std::uint64_t first, std::uint64_t epoch) {
   const std::string wanted = snapshot_name(first - 1);
   const std::string newest =
       start == 0 ? "there is no snapshot"
@@ -66,7 +70,7 @@ status missing_history(const std::string& dir, std::uint64_t start, std::uint64_
                     ", the snapshot that let the log before it be deleted, is not there (" + newest +
                     "). Starting without it would lose every key written before revision " + std::to_string(first) +
                     " and hand those revisions out again. Either put " + wanted + " back into " + dir +
-                    " (or restore the whole directory from a backup) and start again, or " + discard_option +
+                    " (or restore the whole directory from a backup) and start again, or " + discard_option(epoch) +
                     ". --repair does not apply: nothing is damaged, a file is missing.");
 }
 
@@ -184,7 +188,8 @@ status discard(store::kv_store& store, const std::string& dir, const listing& l,
                          std::to_string(l.segments.size()) + " log segments into " + rep.moved_aside +
                          " and started with an empty store at revision " + std::to_string(highest + 1) +
                          ", past the highest revision they held (" + std::to_string(highest) + "); epoch " +
-                         std::to_string(rep.epoch) + ". Remove --discard-data now: while it is set, every start discards the data again.");
+                         std::to_string(rep.epoch) + ". Remove --discard-data now (left set, it does nothing more: "
+                         "it names the epoch it discarded).");
   return status::success();
 }
 
@@ -195,7 +200,7 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
   {
     const std::uint64_t start = l.snapshots.empty() ? 0 : l.snapshots.rbegin()->first;
     if (!l.segments.empty() && l.segments.begin()->first > start + 1)
-      return missing_history(dir, start, l.segments.begin()->first);
+      return missing_history(dir, start, l.segments.begin()->first, rep.epoch);
   }
   std::uint64_t snapshot_end = 0;
   // Only the newest snapshot is used: the log older ones need was deleted when it was taken.
@@ -206,7 +211,7 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
       return status(errc::internal, info.error().message() +
                                         ". Recovery cannot go on without it: restore it from a backup, or move it "
                                         "aside to try an older snapshot (usable only if the log reaches back to it), or " +
-                                        std::string(discard_option) + ".");
+                                        discard_option(rep.epoch) + ".");
     }
     rep.snapshot_revision = info->start_revision;
     rep.snapshot_entries = info->entries;
@@ -309,7 +314,7 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
                                       " but the snapshot reflects writes up to revision " + std::to_string(snapshot_end) +
                                       ": log segments after the snapshot are missing (from " + segment_name(expected) +
                                       " on). Put them back (or restore the directory from a backup), or " +
-                                      discard_option + ".");
+                                      discard_option(rep.epoch) + ".");
   }
   return status::success();
 }
@@ -323,7 +328,13 @@ result<recovery_report> recover(store::kv_store& store, const std::string& dir, 
   if (!epoch) return epoch.error();
   rep.epoch = *epoch;
   const listing l = list_dir(dir);
-  if (auto s = opts.discard_data ? discard(store, dir, l, rep) : replay(store, dir, l, opts.repair, rep); !s) return s;
+  // --discard-data names the epoch it discards: the same flag left set discards nothing more.
+  const bool discarding = opts.discard_epoch && *opts.discard_epoch == rep.epoch;
+  if (opts.discard_epoch && !discarding)
+    rep.warnings.push_back("--discard-data " + std::to_string(*opts.discard_epoch) + " ignored: the data directory is at epoch " +
+                           std::to_string(rep.epoch) + " (its data was discarded already, or the flag names another "
+                           "epoch); remove the flag");
+  if (auto s = discarding ? discard(store, dir, l, rep) : replay(store, dir, l, opts.repair, rep); !s) return s;
   rep.revision = store.revision();
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;

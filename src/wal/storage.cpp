@@ -25,7 +25,7 @@ result<recovery_report> storage::open() {
     if (it->path().extension() == ".tmp") fs::remove(it->path(), rm);
   }
 
-  auto rep = recover(store_, opts_.dir, {opts_.repair, opts_.discard_data});
+  auto rep = recover(store_, opts_.dir, {opts_.repair, opts_.discard_epoch});
   if (!rep) return rep;
   log_writer::options lo;
   lo.dir = opts_.dir;

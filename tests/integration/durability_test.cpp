@@ -505,7 +505,7 @@ TEST(durability_test, a_deleted_snapshot_stops_startup_naming_it_and_the_ways_ou
     EXPECT_EQ(said.find("livekv listening"), std::string::npos) << said;
     EXPECT_NE(said.find(snapshot.filename().string()), std::string::npos) << "names what is missing: " << said;
     EXPECT_NE(said.find("put " + snapshot.filename().string() + " back"), std::string::npos) << said;
-    EXPECT_NE(said.find("--discard-data"), std::string::npos) << "names the way to start empty: " << said;
+    EXPECT_NE(said.find("--discard-data 0"), std::string::npos) << "names the way to start empty: " << said;
     EXPECT_NE(said.find("--repair does not apply"), std::string::npos) << said;
     EXPECT_EQ(files_named(server.data_dir(), "", ""), files_before) << "a refused start changes no file";
   }
@@ -523,7 +523,7 @@ TEST(durability_test, discard_data_starts_empty_past_every_revision_handed_out_a
 
   kv_state after_discard;
   {
-    server_process discarding({"--discard-data", "--data-dir", server.data_dir().string()});
+    server_process discarding({"--discard-data", "0", "--data-dir", server.data_dir().string()});
     ASSERT_TRUE(discarding.start());
     http_client client(discarding.port());
     const auto status = status_json(client);
@@ -549,6 +549,16 @@ TEST(durability_test, discard_data_starts_empty_past_every_revision_handed_out_a
     EXPECT_TRUE(aside.filename().string().starts_with("discarded-")) << aside;
     for (const auto& seg : old_segments) EXPECT_TRUE(fs::exists(aside / seg.filename())) << seg.filename();
     EXPECT_TRUE(discarding.terminate().exited_with(0));
+  }
+  // The same flag left set (a unit file, an environment variable) discards nothing more: it named
+  // epoch 0, and the directory is at epoch 1 now.
+  {
+    server_process again({"--discard-data", "0", "--data-dir", server.data_dir().string()});
+    ASSERT_TRUE(again.start());
+    http_client client(again.port());
+    EXPECT_TRUE(same_state(after_discard, read_state(client)));
+    EXPECT_NE(again.stderr_text().find("--discard-data 0 ignored"), std::string::npos) << again.stderr_text();
+    EXPECT_TRUE(again.terminate().exited_with(0));
   }
   // A plain restart recovers the new writes, at the same revisions, in the same epoch.
   ASSERT_TRUE(server.start());

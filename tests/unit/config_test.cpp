@@ -54,20 +54,21 @@ TEST(config, invalid_values_name_the_flag_or_variable) {
   EXPECT_FALSE(parse_config({"--header-timeout", "soon"}, env_of({})));
 }
 
-TEST(config, repair_and_discard_data_are_separate_switches_off_by_default) {
+TEST(config, repair_and_discard_data_are_separate_and_off_by_default) {
   auto d = parse_config({}, env_of({}));
   ASSERT_TRUE(d);
   EXPECT_FALSE(d->cfg.repair);
   EXPECT_FALSE(d->cfg.discard_data);
-  auto f = parse_config({"--discard-data"}, env_of({}));
+  auto f = parse_config({"--discard-data", "0"}, env_of({}));
   ASSERT_TRUE(f);
-  EXPECT_TRUE(f->cfg.discard_data);
+  EXPECT_EQ(f->cfg.discard_data, 0u);
   EXPECT_FALSE(f->cfg.repair) << "discarding the data is never implied by repairing it, nor the reverse";
-  auto e = parse_config({"--repair"}, env_of({{"LIVEKV_DISCARD_DATA", "1"}}));
+  auto e = parse_config({"--repair"}, env_of({{"LIVEKV_DISCARD_DATA", "3"}}));
   ASSERT_TRUE(e);
   EXPECT_TRUE(e->cfg.repair);
-  EXPECT_TRUE(e->cfg.discard_data);
-  EXPECT_FALSE(parse_config({}, env_of({{"LIVEKV_DISCARD_DATA", "maybe"}})));
+  EXPECT_EQ(e->cfg.discard_data, 3u);
+  EXPECT_FALSE(parse_config({}, env_of({{"LIVEKV_DISCARD_DATA", "yes"}}))) << "the flag names an epoch";
+  EXPECT_FALSE(parse_config({"--discard-data", "-1"}, env_of({})));
 }
 
 TEST(config, unknown_flags_and_missing_values_are_errors) {

@@ -99,7 +99,7 @@ TEST_F(recovery_test, a_missing_snapshot_is_refused_naming_it_and_the_ways_out_e
   ASSERT_TRUE(before.contains(segment_name(11))) << "the snapshot made the segments before it obsolete";
   for (const bool repair : {false, true}) {
     store::kv_store r;
-    auto rep = recover(r, dir_.path(), {repair, false});
+    auto rep = recover(r, dir_.path(), {repair, std::nullopt});
     ASSERT_FALSE(rep) << "repair " << repair << ": started at revision " << rep->revision;
     const std::string& m = rep.error().message();
     EXPECT_NE(m.find("revisions 1 to 10 are missing"), std::string::npos) << m;
@@ -149,7 +149,7 @@ TEST_F(recovery_test, a_missing_segment_before_an_empty_one_is_damage_not_the_en
   }
   // --repair keeps 1-5 and goes on past 10, which it knows of from wal-11's name alone.
   store::kv_store r;
-  auto rep = recover(r, dir_.path(), {true, false});
+  auto rep = recover(r, dir_.path(), {true, std::nullopt});
   ASSERT_TRUE(rep) << rep.error().message();
   EXPECT_EQ(rep->records_replayed, 5u);
   EXPECT_EQ(rep->highest_dropped_revision, 10u);
@@ -164,7 +164,7 @@ TEST_F(recovery_test, discard_data_moves_every_file_aside_and_starts_empty_past_
 
   {
     store::kv_store r;
-    auto rep = recover(r, dir_.path(), {false, true});
+    auto rep = recover(r, dir_.path(), {false, 0});
     ASSERT_TRUE(rep) << rep.error().message();
     EXPECT_EQ(r.stats().keys, 0u);
     EXPECT_EQ(rep->highest_dropped_revision, 15u);
@@ -203,13 +203,31 @@ TEST_F(recovery_test, discard_data_moves_every_file_aside_and_starts_empty_past_
   EXPECT_EQ(r.stats().keys, 1u);
 }
 
+TEST_F(recovery_test, discard_data_left_set_discards_nothing_more_it_names_the_epoch_it_discarded) {
+  ASSERT_NO_FATAL_FAILURE(run("k", 15, 10));
+  ASSERT_TRUE(fs::remove(file(snapshot_name(10))));
+  {
+    store::kv_store r;
+    ASSERT_TRUE(recover(r, dir_.path(), {false, 0}));
+  }
+  const auto after_discard = names_in(dir_.path());
+  store::kv_store r;
+  auto rep = recover(r, dir_.path(), {false, 0});
+  ASSERT_TRUE(rep) << rep.error().message();
+  EXPECT_EQ(rep->epoch, 1u);
+  EXPECT_EQ(rep->revision, 16u) << "recovered as usual";
+  EXPECT_EQ(names_in(dir_.path()), after_discard) << "nothing moved";
+  ASSERT_EQ(rep->warnings.size(), 1u);
+  EXPECT_NE(rep->warnings[0].find("--discard-data 0 ignored"), std::string::npos) << rep->warnings[0];
+}
+
 TEST_F(recovery_test, discard_data_continues_past_a_snapshot_end_revision_that_no_record_reaches) {
   store::kv_store s;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(s.commit(put("k" + std::to_string(i), "v")));
   // A fuzzy snapshot that started at revision 2 and saw writes up to 5; no log at all.
   ASSERT_TRUE(write_snapshot(s, dir_.path(), 2, [] { return status::success(); }));
   store::kv_store r;
-  auto rep = recover(r, dir_.path(), {false, true});
+  auto rep = recover(r, dir_.path(), {false, 0});
   ASSERT_TRUE(rep) << rep.error().message();
   EXPECT_EQ(rep->highest_dropped_revision, 5u);
   EXPECT_EQ(rep->revision, 6u);
@@ -217,7 +235,7 @@ TEST_F(recovery_test, discard_data_continues_past_a_snapshot_end_revision_that_n
 
 TEST_F(recovery_test, discard_data_with_nothing_to_discard_changes_nothing) {
   store::kv_store r;
-  auto rep = recover(r, dir_.path(), {false, true});
+  auto rep = recover(r, dir_.path(), {false, 0});
   ASSERT_TRUE(rep) << rep.error().message();
   EXPECT_EQ(rep->revision, 0u);
   EXPECT_EQ(rep->epoch, 0u);
@@ -241,7 +259,7 @@ TEST_F(recovery_test, repair_continues_past_the_dropped_records_and_old_resume_p
   }
   const auto before = names_in(dir_.path());
   store::kv_store r;
-  auto rep = recover(r, dir_.path(), {true, false});
+  auto rep = recover(r, dir_.path(), {true, std::nullopt});
   ASSERT_TRUE(rep) << rep.error().message();
   const std::uint64_t kept = rep->records_replayed;
   ASSERT_GT(kept, 4u);

@@ -13,8 +13,9 @@ namespace livekv::wal {
 struct recovery_options {
   // --repair: start despite damage in the middle of the log (see recover()).
   bool repair = false;
-  // --discard-data: set every snapshot and log segment aside and start empty (see recover()).
-  bool discard_data = false;
+  // --discard-data EPOCH: set every snapshot and log segment aside and start empty, if the data
+  // directory is at this epoch (see recover()).
+  std::optional<std::uint64_t> discard_epoch;
 };
 
 struct recovery_report {
@@ -47,8 +48,10 @@ struct recovery_report {
 //    moved into a `discarded-<unix time>/` folder of `dir`, and a snapshot of the kept store is
 //    written at a revision past every one the dropped records held (so new writes never reuse
 //    one), and the epoch is raised. The report says how many records were dropped.
-//  - `discard_data` moves every snapshot and segment into that folder without reading them into
-//    the store, and starts empty in the same way: past every revision they held, epoch raised.
+//  - `discard_epoch`, when it is the directory's epoch, moves every snapshot and segment into that
+//    folder without reading them into the store, and starts empty in the same way: past every
+//    revision they held, epoch raised. Another epoch (the flag left set after it did its work) is
+//    ignored with a warning, and recovery proceeds as usual.
 // Errors: errc::internal with the sentence an operator needs (what is wrong, where, what to do).
 result<recovery_report> recover(store::kv_store& store, const std::string& dir, const recovery_options& opts);
 

@@ -22,7 +22,7 @@ struct storage_options {
   std::uint64_t snapshot_log_bytes = 64ull << 20;
   std::uint64_t segment_bytes = 64ull << 20;
   bool repair = false;
-  bool discard_data = false;  // see recover()
+  std::optional<std::uint64_t> discard_epoch;  // --discard-data EPOCH; see recover()
   std::function<void(double seconds)> on_fsync;     // each fdatasync of the log (metrics)
   std::function<void(double seconds)> on_snapshot;  // each snapshot written (metrics)
 };
