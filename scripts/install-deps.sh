@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
+  prometheus-cpp-dev   # metrics: prometheus-cpp's data model, Registry and text serializer
   # tests
   libgtest-dev libgmock-dev curl procps python3
   prometheus   # promtool and a real server for the metrics tests
