@@ -42,7 +42,6 @@ server::server(config cfg)
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, disk_.get(), &hub_),
-      metrics_handler_(registry_),
       watch_(feed::feed_env{hub_, state_, connections_, cfg_}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
       drain_timer_(std::in_place, pool_->main()) {
@@ -69,9 +68,11 @@ status server::open() {
   if (!sm) return sm.error();
   metrics_ = std::move(*sm);
   if (cfg_.metrics) store_.add_observer(metrics_.get());
-  auto hm = http::http_metrics::make(registry_, routes_);
-  if (!hm) return hm.error();
-  http_metrics_ = std::move(*hm);
+  http_metrics_ = std::make_unique<http::http_metrics>(routes_);  // every route is registered by now
+  metrics_handler_.add(registry_);
+  metrics_handler_.add(*metrics_);
+  metrics_handler_.add(*http_metrics_);
+  metrics_handler_.add(process_metrics_);
   env_.emplace(net::session_env{cfg_, routes_, store_, state_, connections_, access_log_.get(),
                                 cfg_.metrics ? http_metrics_.get() : nullptr});
 

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
+#include <prometheus/registry.h>
 
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
@@ -11,7 +12,7 @@
 #include "livekv/handlers/kv_handlers.hpp"
 #include "livekv/handlers/metrics_handler.hpp"
 #include "livekv/http/http_metrics.hpp"
-#include "livekv/metrics/registry.hpp"
+#include "livekv/metrics/process_metrics.hpp"
 #include "livekv/server_metrics.hpp"
 #include "livekv/handlers/txn_handlers.hpp"
 #include "livekv/handlers/watch_handlers.hpp"
@@ -67,10 +68,13 @@ class server {
   std::optional<net::io_pool> pool_;
   server_state state_;
   store::kv_store store_;
-  // Declared after what its scrape-time callbacks read (store_, state_, disk_'s owner is below
-  // but outlives every scrape: scrapes happen only while the io threads run).
-  metrics::registry registry_;
+  // The metrics /metrics serves: prometheus-cpp's registry for what is counted as it happens, and
+  // collectors that read the components at scrape time. Declared after store_ and state_, which
+  // they read; disk_ and hub_ are declared below but outlive every scrape (scrapes happen only
+  // while the io threads run). Throw: a name registered twice is an error, never a silent merge.
+  prometheus::Registry registry_{prometheus::Registry::InsertBehavior::Throw};
   std::unique_ptr<server_metrics> metrics_;
+  metrics::process_collector process_metrics_;
   std::unique_ptr<wal::storage> disk_;              // null with --in-memory
   std::unique_ptr<wal::log_reader> log_reader_;     // the feed's history on disk; null with --in-memory
   hub::broadcast_hub hub_;                          // started after recovery, stopped at drain

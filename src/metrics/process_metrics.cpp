@@ -9,6 +9,8 @@
 #include <limits>
 #include <string>
 
+#include "livekv/metrics/snapshot.hpp"
+
 namespace livekv::metrics {
 namespace {
 
@@ -71,10 +73,21 @@ std::optional<std::string_view> line_after(std::string_view text, std::string_vi
   return std::nullopt;
 }
 
+// Clock ticks and page size, for /proc's units. 0 where sysconf cannot tell.
 struct system_units {
-  double ticks_per_second = 0;  // 0: unknown
-  double page_bytes = 0;        // 0: unknown
+  double ticks_per_second = 0;
+  double page_bytes = 0;
 };
+
+const system_units& units() {
+  static const system_units u = [] {
+    system_units s;
+    if (const long t = ::sysconf(_SC_CLK_TCK); t > 0) s.ticks_per_second = static_cast<double>(t);
+    if (const long p = ::sysconf(_SC_PAGESIZE); p > 0) s.page_bytes = static_cast<double>(p);
+    return s;
+  }();
+  return u;
+}
 
 std::optional<process_stat> read_process_stat() {
   auto text = read_file("/proc/self/stat");
@@ -93,6 +106,30 @@ std::optional<double> count_open_fds() {
   }
   ::closedir(dir);
   return n;
+}
+
+std::optional<double> read_max_open_files() {
+  auto text = read_file("/proc/self/limits");
+  if (!text) return std::nullopt;
+  return parse_max_open_files(*text);
+}
+
+// Seconds since the Unix epoch when the process started: boot time plus its start in ticks.
+// /proc/stat is read at each scrape, not cached: boot time moves when the wall clock is stepped.
+std::optional<double> start_time_seconds(const process_stat& s) {
+  auto system = read_file("/proc/stat");
+  if (!system || units().ticks_per_second == 0) return std::nullopt;
+  auto boot = parse_boot_time_seconds(*system);
+  if (!boot) return std::nullopt;
+  return *boot + static_cast<double>(s.start_time_ticks) / units().ticks_per_second;
+}
+
+std::optional<process_usage> usage_of(const process_stat& s) {
+  const system_units& u = units();
+  if (u.ticks_per_second == 0 || u.page_bytes == 0) return std::nullopt;
+  return process_usage{static_cast<double>(s.utime_ticks + s.stime_ticks) / u.ticks_per_second,
+                       static_cast<double>(s.resident_pages) * u.page_bytes,
+                       static_cast<double>(s.virtual_memory_bytes)};
 }
 
 }  // namespace
@@ -136,62 +173,36 @@ std::optional<double> parse_max_open_files(std::string_view limits_text) {
   return static_cast<double>(*v);
 }
 
-status register_process_metrics(registry& reg) {
-  system_units units;
-  if (const long t = ::sysconf(_SC_CLK_TCK); t > 0) units.ticks_per_second = static_cast<double>(t);
-  if (const long p = ::sysconf(_SC_PAGESIZE); p > 0) units.page_bytes = static_cast<double>(p);
+std::optional<process_usage> read_process_usage() {
+  const auto s = read_process_stat();
+  if (!s) return std::nullopt;
+  return usage_of(*s);
+}
 
-  status st = reg.add_callback_counter(
-      "process_cpu_seconds_total", "User and system CPU time used by the process, in seconds.",
-      [units]() -> std::optional<double> {
-        auto s = read_process_stat();
-        if (!s || units.ticks_per_second == 0) return std::nullopt;
-        return static_cast<double>(s->utime_ticks + s->stime_ticks) / units.ticks_per_second;
-      });
-  if (!st.ok()) return st;
-
-  st = reg.add_callback_gauge(
-      "process_resident_memory_bytes", "Resident set size of the process, in bytes.",
-      [units]() -> std::optional<double> {
-        auto s = read_process_stat();
-        if (!s || units.page_bytes == 0) return std::nullopt;
-        return static_cast<double>(s->resident_pages) * units.page_bytes;
-      });
-  if (!st.ok()) return st;
-
-  st = reg.add_callback_gauge(
-      "process_virtual_memory_bytes", "Virtual memory size of the process, in bytes.",
-      []() -> std::optional<double> {
-        auto s = read_process_stat();
-        if (!s) return std::nullopt;
-        return static_cast<double>(s->virtual_memory_bytes);
-      });
-  if (!st.ok()) return st;
-
-  st = reg.add_callback_gauge(
-      "process_start_time_seconds", "When the process started, in seconds since the Unix epoch.",
-      [units]() -> std::optional<double> {
-        // Read each scrape rather than once: cheap, and a failure is not made permanent.
-        auto s = read_process_stat();
-        auto system = read_file("/proc/stat");
-        if (!s || !system || units.ticks_per_second == 0) return std::nullopt;
-        auto boot = parse_boot_time_seconds(*system);
-        if (!boot) return std::nullopt;
-        return *boot + static_cast<double>(s->start_time_ticks) / units.ticks_per_second;
-      });
-  if (!st.ok()) return st;
-
-  st = reg.add_callback_gauge("process_open_fds", "Open file descriptors of the process.",
-                              [] { return count_open_fds(); });
-  if (!st.ok()) return st;
-
-  return reg.add_callback_gauge(
-      "process_max_fds", "Limit on open file descriptors of the process (soft RLIMIT_NOFILE).",
-      []() -> std::optional<double> {
-        auto text = read_file("/proc/self/limits");
-        if (!text) return std::nullopt;
-        return parse_max_open_files(*text);
-      });
+std::vector<prometheus::MetricFamily> process_collector::Collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(6);
+  const auto stat = read_process_stat();  // once: four of the six metrics come from it
+  if (const auto u = stat ? usage_of(*stat) : std::nullopt) {
+    out.push_back(make_counter("process_cpu_seconds_total",
+                               "User and system CPU time used by the process, in seconds.", u->cpu_seconds));
+    out.push_back(make_gauge("process_resident_memory_bytes", "Resident set size of the process, in bytes.",
+                             u->resident_bytes));
+    out.push_back(make_gauge("process_virtual_memory_bytes", "Virtual memory size of the process, in bytes.",
+                             u->virtual_bytes));
+  }
+  if (const auto start = stat ? start_time_seconds(*stat) : std::nullopt) {
+    out.push_back(make_gauge("process_start_time_seconds",
+                             "When the process started, in seconds since the Unix epoch.", *start));
+  }
+  if (const auto n = count_open_fds()) {
+    out.push_back(make_gauge("process_open_fds", "Open file descriptors of the process.", *n));
+  }
+  if (const auto max = read_max_open_files()) {
+    out.push_back(make_gauge("process_max_fds",
+                             "Limit on open file descriptors of the process (soft RLIMIT_NOFILE).", *max));
+  }
+  return out;
 }
 
 }  // namespace livekv::metrics

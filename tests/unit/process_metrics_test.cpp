@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "livekv/metrics/process_metrics.hpp"
-#include "livekv/metrics/registry.hpp"
-#include "livekv/metrics/text_format.hpp"
 
 namespace livekv::metrics {
 namespace {
@@ -56,18 +55,17 @@ TEST(process_metrics, max_fds_is_the_soft_limit_or_inf_when_unlimited) {
   EXPECT_FALSE(parse_max_open_files("Max cpu time unlimited unlimited seconds\n"));
 }
 
-double value_of(const std::vector<family_snapshot>& all, std::string_view name) {
+double value_of(const std::vector<prometheus::MetricFamily>& all, std::string_view name) {
   for (const auto& f : all) {
-    if (f.name == name && !f.samples.empty()) return f.samples[0].value;
+    if (f.name != name || f.metric.empty()) continue;
+    return f.type == prometheus::MetricType::Counter ? f.metric[0].counter.value : f.metric[0].gauge.value;
   }
   ADD_FAILURE() << name << " missing";
   return std::nan("");
 }
 
 TEST(process_metrics, live_values_are_plausible) {
-  registry reg;
-  ASSERT_TRUE(register_process_metrics(reg).ok());
-  const auto all = reg.collect();
+  const auto all = process_collector().Collect();
   ASSERT_EQ(all.size(), 6u);
 
   EXPECT_GT(value_of(all, "process_resident_memory_bytes"), 0);
@@ -85,15 +83,20 @@ TEST(process_metrics, live_values_are_plausible) {
 
   for (const auto& f : all) {
     const bool is_counter = f.name == "process_cpu_seconds_total";
-    EXPECT_EQ(f.type, is_counter ? metric_type::counter : metric_type::gauge) << f.name;
+    EXPECT_EQ(f.type, is_counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge) << f.name;
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    ASSERT_EQ(f.metric.size(), 1u) << f.name;
+    EXPECT_TRUE(f.metric[0].label.empty()) << f.name;
   }
 }
 
-TEST(process_metrics, registering_twice_fails_without_breaking_the_first) {
-  registry reg;
-  ASSERT_TRUE(register_process_metrics(reg).ok());
-  EXPECT_FALSE(register_process_metrics(reg).ok());
-  EXPECT_EQ(reg.collect().size(), 6u);
+TEST(process_metrics, usage_is_read_in_bytes_and_seconds) {
+  // The reader behind both /status's resident_memory_bytes and process_resident_memory_bytes.
+  const auto usage = read_process_usage();
+  ASSERT_TRUE(usage);
+  EXPECT_GT(usage->resident_bytes, 0);
+  EXPECT_GE(usage->virtual_bytes, usage->resident_bytes);
+  EXPECT_GE(usage->cpu_seconds, 0);
 }
 
 }  // namespace

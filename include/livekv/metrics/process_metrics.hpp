@@ -3,16 +3,28 @@
 // (https://prometheus.io/docs/instrumenting/writing_clientlibs/#process-metrics), read from
 // /proc at scrape time. Linux only: where a file cannot be read or parsed, the affected samples
 // are left out of that scrape (never reported as 0).
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include "livekv/metrics/registry.hpp"
-#include "livekv/status.hpp"
+#include <vector>
 
 namespace livekv::metrics {
 
-// Registers, as scrape-time callbacks:
+// This process's CPU time and memory from one read of /proc/self/stat, in base units. The one
+// source of both process_resident_memory_bytes and /status's resident_memory_bytes.
+struct process_usage {
+  double cpu_seconds = 0;     // user + system
+  double resident_bytes = 0;  // resident set size
+  double virtual_bytes = 0;
+};
+
+// nullopt where /proc/self/stat cannot be read or parsed (or sysconf cannot give its units).
+std::optional<process_usage> read_process_usage();
+
+// The collector: each scrape reads each file below once.
 //   process_cpu_seconds_total      counter  user + system CPU time     /proc/self/stat
 //   process_resident_memory_bytes  gauge    resident set size          /proc/self/stat
 //   process_virtual_memory_bytes   gauge    virtual memory size        /proc/self/stat
@@ -20,11 +32,13 @@ namespace livekv::metrics {
 //   process_open_fds               gauge    open descriptors           /proc/self/fd
 //   process_max_fds                gauge    soft RLIMIT_NOFILE         /proc/self/limits
 //                                           (+Inf when unlimited)
-// The callbacks capture nothing that can dangle. Errors: as registry::add_callback_gauge (a
-// second call fails because the names are taken; the ones registered before the failure stay).
-status register_process_metrics(registry& reg);
+// Thread-safe: Collect() keeps no state, so overlapping scrapes are fine.
+class process_collector final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override;
+};
 
-// The parsers behind the callbacks, exposed so that tests can feed them fixed text.
+// The parsers behind the collector, exposed so that tests can feed them fixed text.
 
 // The fields of /proc/<pid>/stat (proc(5)) that the metrics use.
 struct process_stat {

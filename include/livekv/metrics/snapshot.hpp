@@ -1,38 +1,19 @@
 #pragma once
-// The plain values that cross from the registry to a serializer: what every family held at one
-// scrape. No atomics, no locks, no pointers back into the registry, so a serializer (text today,
-// maybe OpenMetrics or protobuf later) can be written and tested against hand-built snapshots.
-#include <cstdint>
+// What a scrape is made of: prometheus-cpp's plain MetricFamily and ClientMetric values, which
+// prometheus::TextSerializer writes. Our collectors (prometheus::Collectable implementations) build
+// them at scrape time from what the components count or keep anyway; these helpers shorten the
+// common cases. Label order is the collector's: the text format writes labels in the order given.
+#include <prometheus/metric_family.h>
+
 #include <string>
-#include <vector>
 
 namespace livekv::metrics {
 
-enum class metric_type { counter, gauge, histogram };
+// A family without samples yet: the collector appends them to `metric`.
+prometheus::MetricFamily make_family(std::string name, std::string help, prometheus::MetricType type);
 
-// One histogram bucket as exposed: the count of observations <= upper_bound, cumulative.
-struct bucket_sample {
-  double upper_bound = 0;
-  std::uint64_t cumulative_count = 0;
-};
-
-// One child of a family: its label values (in the order of family_snapshot::label_names, same
-// length) and its value. Counters and gauges use `value`; histograms use `buckets` (ascending,
-// cumulative, the last one's upper_bound is +Inf and its count equals `count`), `sum` and `count`.
-struct sample {
-  std::vector<std::string> label_values;
-  double value = 0;
-  std::vector<bucket_sample> buckets;
-  double sum = 0;
-  std::uint64_t count = 0;
-};
-
-struct family_snapshot {
-  std::string name;
-  std::string help;
-  metric_type type = metric_type::gauge;
-  std::vector<std::string> label_names;
-  std::vector<sample> samples;  // ordered by label values
-};
+// A family of one unlabelled sample.
+prometheus::MetricFamily make_gauge(std::string name, std::string help, double value);
+prometheus::MetricFamily make_counter(std::string name, std::string help, double value);
 
 }  // namespace livekv::metrics
