@@ -1,11 +1,11 @@
 #include "livekv/handlers/admin_handlers.hpp"
 
-#include <cstdio>
+#include <cstdint>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
+#include "livekv/metrics/process_metrics.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv::handlers {
@@ -27,15 +27,11 @@ const char* policy_name(wal::fsync_policy p) {
   return "?";
 }
 
-// Resident set size from /proc/self/statm (pages → bytes); null where /proc is unavailable.
+// Resident set size as process_resident_memory_bytes reports it; null where /proc is unavailable.
 json resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return nullptr;
-  unsigned long long size = 0, resident = 0;
-  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
-  std::fclose(f);
-  if (n != 2) return nullptr;
-  return resident * static_cast<unsigned long long>(::sysconf(_SC_PAGESIZE));
+  const auto usage = metrics::read_process_usage();
+  if (!usage) return nullptr;
+  return static_cast<std::uint64_t>(usage->resident_bytes);
 }
 
 json storage_json(const wal::storage& disk) {
