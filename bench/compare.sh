@@ -5,16 +5,18 @@
 #   bench/compare.sh --bin OLD_BINARY [LABEL]    # a binary you built against the working tree
 #
 # Environment: BENCH_SECONDS (default 4), BENCH_REPS (default 3), BENCH_SHAPES (default
-# "get:1 get:64 get:1000 miss:64 put:64 mix:64", SHAPE:CONNECTIONS as bench/lua/kv.lua knows them).
+# "get:1 get:64 get:1000 miss:64 put:64 mix:64", SHAPE:CONNECTIONS as bench/lua/kv.lua knows them),
+# BENCH_FSYNC (default everysec: the --fsync policy of both servers).
 #
 # Method: as bench/suite.sh (server pinned to CPU 0 with one io thread, wrk on CPU 1, keep-alive,
-# 100-byte values over 100,000 keys, --fsync everysec), but the two builds alternate run by run
+# 100-byte values over 100,000 keys, --fsync $BENCH_FSYNC), but the two builds alternate run by run
 # (base, new, base, new, ...) so that whatever else the machine does lands on both alike. Prints a
 # markdown table of medians and the new/base ratio per shape.
 set -euo pipefail
 secs=${BENCH_SECONDS:-4}
 reps=${BENCH_REPS:-3}
 shapes=${BENCH_SHAPES:-get:1 get:64 get:1000 miss:64 put:64 mix:64}
+fsync=${BENCH_FSYNC:-everysec}
 keys=100000
 [ $# -ge 1 ] || { sed -n '2,12p' "$0"; exit 2; }
 source "$(dirname "$0")/common.sh"  # installs deps, builds the working tree: $bin, $work, start/stop
@@ -36,7 +38,7 @@ new_name="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src include ||
 declare -A rps p99
 run_one() {  # run_one BINARY SHAPE CONNS → "rps p99_us"
   bin=$1
-  start 0 --threads 1 --data-dir "$work/data" --fsync everysec
+  start 0 --threads 1 --data-dir "$work/data" --fsync "$fsync"
   python3 bench/load_keys.py "$port" "$keys" >/dev/null
   local out
   out=$(taskset -c 1 wrk -t1 -c"$3" -d"${secs}s" --timeout 10s -s bench/lua/kv.lua \
