@@ -49,7 +49,11 @@ commit_request put(std::string key, std::string value) {
 
 commit_request cas(std::string key, std::uint64_t expected_revision, std::string value) {
   commit_request r = put(key, std::move(value));
-  r.conditions.push_back({condition::kind::mod_revision, std::move(key), expected_revision});
+  condition c;
+  c.what = condition::kind::mod_revision;
+  c.key = std::move(key);
+  c.revision = expected_revision;
+  r.conditions.push_back(std::move(c));
   return r;
 }
 
@@ -71,7 +75,7 @@ TEST_F(staging_test, a_commit_is_invisible_until_durable_then_readable_and_publi
   EXPECT_EQ(out->log_ticket, 1u);
   EXPECT_FALSE(store_.get("a"));
   EXPECT_EQ(store_.revision(), 0u);
-  EXPECT_TRUE(store_.list({""}).items.empty());
+  EXPECT_TRUE(store_.list(list_query{}).items.empty());
   EXPECT_TRUE(observer_.seen.empty());
 
   log_.make_durable_through(1);

@@ -2,6 +2,8 @@
 // that does not hold a number is an error, not a silent 0.
 #include "livekv/wal/epoch_file.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,18 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-epoch-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_dir;
 
 TEST(wal_epoch_file, a_directory_without_the_file_is_at_epoch_0) {
   temp_dir dir;

@@ -19,23 +19,14 @@
 #include "livekv/wal/snapshot.hpp"
 #include "livekv/wal/storage.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace livekv::wal {
 namespace {
 
 namespace fs = std::filesystem;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-recovery-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_dir;
 
 store::commit_request put(std::string key, std::string value) {
   store::commit_request r;
