@@ -41,8 +41,10 @@ server::server(config cfg)
            log_reader_.get()),
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
-      admin_(cfg_, store_, state_, disk_.get(), &hub_),
-      watch_(feed::feed_env{hub_, state_, connections_, cfg_}),
+      admin_(cfg_, store_, state_, disk_.get(), &hub_, &feed_counters_),
+      watch_(feed::feed_env{hub_, state_, connections_, feed_counters_,
+                             {cfg_.idle_timeout, cfg_.feed_queue_messages, cfg_.feed_queue_bytes, cfg_.feed_progress}},
+             {cfg_.max_key_bytes, cfg_.max_batch_ops}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
       drain_timer_(std::in_place, pool_->main()) {
   kv_.register_routes(routes_);
@@ -64,7 +66,7 @@ status server::open() {
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
   access_log_ = std::move(*log);
-  auto sm = server_metrics::make(registry_, store_, state_, disk_.get(), &hub_);
+  auto sm = server_metrics::make(registry_, store_, state_, disk_.get(), &hub_, &feed_counters_);
   if (!sm) return sm.error();
   metrics_ = std::move(*sm);
   if (cfg_.metrics) store_.add_observer(metrics_.get());
@@ -73,8 +75,11 @@ status server::open() {
   metrics_handler_.add(*metrics_);
   metrics_handler_.add(*http_metrics_);
   metrics_handler_.add(process_metrics_);
-  env_.emplace(net::session_env{cfg_, routes_, store_, state_, connections_, access_log_.get(),
-                                cfg_.metrics ? http_metrics_.get() : nullptr});
+  // The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
+  const net::session_settings settings{cfg_.header_timeout, cfg_.idle_timeout, cfg_.max_header_bytes,
+                                       cfg_.max_key_bytes * 3 + 4096, cfg_.log_format == "json"};
+  env_.emplace(net::session_env{settings, routes_, [this] { return store_.revision(); }, state_, connections_,
+                                access_log_.get(), cfg_.metrics ? http_metrics_.get() : nullptr});
 
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);

@@ -14,8 +14,9 @@ namespace livekv {
 
 result<std::unique_ptr<server_metrics>> server_metrics::make(prometheus::Registry& reg, const store::kv_store& store,
                                                              const server_state& state, const wal::storage* disk,
-                                                             const hub::broadcast_hub* hub) {
-  std::unique_ptr<server_metrics> m(new server_metrics(store, state, disk, hub));
+                                                             const hub::broadcast_hub* hub,
+                                                             const feed::feed_counters* feed) {
+  std::unique_ptr<server_metrics> m(new server_metrics(store, state, disk, hub, feed));
   // prometheus-cpp reports a refused registration by throwing std::invalid_argument.
   try {
     auto& writes = prometheus::BuildCounter()
@@ -151,6 +152,9 @@ std::vector<prometheus::MetricFamily> server_metrics::Collect() const {
                                "Write events published to the feed (one per write commit).", d(f.events_published)));
     out.push_back(make_counter("livekv_feed_read_events_published_total",
                                "Read events published (only while someone listens).", d(f.reads_published)));
+  }
+  if (feed_) {
+    const feed::feed_counts f = feed_->counts();
     out.push_back(make_counter("livekv_feed_messages_sent_total", "Messages written to feed subscribers, all kinds.",
                                d(f.messages_sent)));
     out.push_back(make_counter("livekv_feed_events_dropped_total",

@@ -78,6 +78,7 @@ class server {
   std::unique_ptr<wal::storage> disk_;              // null with --in-memory
   std::unique_ptr<wal::log_reader> log_reader_;     // the feed's history on disk; null with --in-memory
   hub::broadcast_hub hub_;                          // started after recovery, stopped at drain
+  feed::feed_counters feed_counters_;               // what the feed sessions count
   std::optional<store::expiry_sweeper> sweeper_;    // started after recovery; stops before disk_ closes
   http::router routes_;
   handlers::kv_handlers kv_;

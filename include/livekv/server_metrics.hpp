@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "livekv/feed/feed_counters.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
@@ -29,11 +30,13 @@ namespace livekv {
 // Every reference must outlive the scrapes and the events. Thread-safe.
 class server_metrics final : public store::commit_observer, public prometheus::Collectable {
  public:
-  // `disk` is null with --in-memory (no log metrics then); `hub` null: no feed metrics. Errors:
+  // `disk` is null with --in-memory (no log metrics then); `hub` null: no feed metrics; `feed`
+  // null: none of the feed sessions' counters. Errors:
   // errc::internal when the registry refuses a metric (a name taken, an invalid name).
   static result<std::unique_ptr<server_metrics>> make(prometheus::Registry& reg, const store::kv_store& store,
                                                       const server_state& state, const wal::storage* disk,
-                                                      const hub::broadcast_hub* hub = nullptr);
+                                                      const hub::broadcast_hub* hub = nullptr,
+                                                      const feed::feed_counters* feed = nullptr);
 
   // Under the store's commit lock, so calls never overlap and prometheus::Counter's
   // compare-and-swap never has to retry: as cheap as a plain atomic add.
@@ -46,13 +49,14 @@ class server_metrics final : public store::commit_observer, public prometheus::C
 
  private:
   server_metrics(const store::kv_store& store, const server_state& state, const wal::storage* disk,
-                 const hub::broadcast_hub* hub)
-      : store_(store), state_(state), disk_(disk), hub_(hub) {}
+                 const hub::broadcast_hub* hub, const feed::feed_counters* feed)
+      : store_(store), state_(state), disk_(disk), hub_(hub), feed_(feed) {}
 
   const store::kv_store& store_;
   const server_state& state_;
   const wal::storage* disk_;
   const hub::broadcast_hub* hub_;
+  const feed::feed_counters* feed_;
 
   // Owned by the registry, which outlives this object.
   prometheus::Counter* commits_ = nullptr;

@@ -117,7 +117,7 @@ void feed_session::pump() {
 
 void feed_session::fill() {
   std::vector<hub::event_ptr> evs;
-  if (auto s = env_.hub.fetch(after_, batch_events - batch_.size(), batch_bytes, disk_, evs); !s)
+  if (auto s = env_.hub.fetch(after_, batch_events - batch_.size(), batch_bytes, history_, evs); !s)
     return cut_off(s.message(), s.code() == errc::history_compacted);
   const auto max_value = env_.hub.options().max_value_bytes;
   for (auto& ev : evs) {
@@ -144,7 +144,7 @@ void feed_session::written(boost::beast::error_code ec, std::size_t) {
     ended();
     return abort();
   }
-  env_.hub.count_sent(batch_.size());
+  env_.counters.count_sent(batch_.size());
   batch_.clear();
   pump();
 }
@@ -165,15 +165,15 @@ void feed_session::ended() {
 bool feed_session::lagging(std::uint64_t head, std::uint64_t position) const {
   if (head <= position) return false;
   const auto behind = head - position;
-  if (behind > env_.cfg.feed_queue_messages) return true;
-  return behind >= min_lag_to_measure && env_.hub.backlog_bytes(position) > env_.cfg.feed_queue_bytes;
+  if (behind > env_.settings.queue_messages) return true;
+  return behind >= min_lag_to_measure && env_.hub.backlog_bytes(position) > env_.settings.queue_bytes;
 }
 
 void feed_session::tick(steady::time_point now, std::uint64_t head) noexcept {
   if (cut_.load(std::memory_order_relaxed) || tick_posted_.load(std::memory_order_relaxed)) return;
   const bool lag = caught_up_.load(std::memory_order_relaxed) && lagging(head, position_.load(std::memory_order_relaxed));
   const bool idle = now_ns(now) - last_sent_ns_.load(std::memory_order_relaxed) >=
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(env_.cfg.feed_progress).count();
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(env_.settings.progress).count();
   if (!lag && !idle) return;
   if (tick_posted_.exchange(true, std::memory_order_acq_rel)) return;
   asio::post(strand_, [s = self(), lag] {
@@ -188,8 +188,8 @@ void feed_session::check_lag() {
   const auto head = env_.hub.head();
   if (!lagging(head, after_)) return;
   cut_off("fell " + std::to_string(head - after_) + " events behind (--feed-queue-messages " +
-              std::to_string(env_.cfg.feed_queue_messages) + ", --feed-queue-bytes " +
-              std::to_string(env_.cfg.feed_queue_bytes) + ")",
+              std::to_string(env_.settings.queue_messages) + ", --feed-queue-bytes " +
+              std::to_string(env_.settings.queue_bytes) + ")",
           false);
   pump();
 }
@@ -206,7 +206,7 @@ void feed_session::on_read(const hub::event_ptr& ev) noexcept {
   if (cut_.load(std::memory_order_relaxed) || sub_.filter.judge(*ev, unused) == hub::filter::verdict::skip) return;
   asio::post(strand_, [s = self(), ev] {
     if (s->ended_ || !s->finish_reason_.empty()) return;
-    if (s->reads_.size() >= s->env_.cfg.feed_queue_messages) s->cut_off("too many read events pending", false);
+    if (s->reads_.size() >= s->env_.settings.queue_messages) s->cut_off("too many read events pending", false);
     else s->reads_.push_back(ev);
     s->pump();
   });
@@ -219,7 +219,7 @@ void feed_session::wake() noexcept {
 void feed_session::cut_off(std::string reason, bool compacted) {
   if (ended_ || cut_.exchange(true, std::memory_order_relaxed)) return;
   const auto head = env_.hub.head();
-  env_.hub.count_cut_off(head > after_ ? head - after_ : 0, compacted);
+  env_.counters.count_cut_off(head > after_ ? head - after_ : 0, compacted);
   spdlog::info("feed subscriber cut off at revision {}: {}", after_, reason);
   control_.clear();
   reads_.clear();

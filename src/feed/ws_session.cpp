@@ -26,7 +26,7 @@ void ws_session::start(http::request&& req) {
   beast::get_lowest_layer(ws_).expires_never();
   websocket::stream_base::timeout t{};
   t.handshake_timeout = std::chrono::seconds(10);
-  t.idle_timeout = env().cfg.idle_timeout;
+  t.idle_timeout = env().settings.idle_timeout;
   t.keep_alive_pings = true;  // ping at half the idle timeout; close if nothing comes back
   ws_.set_option(t);
   ws_.set_option(websocket::stream_base::decorator([&hub = env().hub](websocket::response_type& res) {

@@ -128,11 +128,14 @@ http::response admin_handlers::status(http::request_context& ctx) {
                     {"history_events", f.history_events},
                     {"history_bytes", f.history_bytes},
                     {"events_published", f.events_published},
-                    {"read_events_published", f.reads_published},
-                    {"messages_sent", f.messages_sent},
-                    {"events_dropped", f.events_dropped},
-                    {"disconnected_lag", f.disconnected_lag},
-                    {"disconnected_compacted", f.disconnected_compacted}};
+                    {"read_events_published", f.reads_published}};
+    if (feed_) {
+      const auto c = feed_->counts();
+      body["feed"]["messages_sent"] = c.messages_sent;
+      body["feed"]["events_dropped"] = c.events_dropped;
+      body["feed"]["disconnected_lag"] = c.disconnected_lag;
+      body["feed"]["disconnected_compacted"] = c.disconnected_compacted;
+    }
   }
   return http::make_json(http::status::ok, body, ctx.req.version());
 }

@@ -204,7 +204,7 @@ http::response kv_handlers::put(http::request_context& ctx) {
   auto out = store_.commit(req);
   if (!out) return http::make_problem(out.error(), v);
   if (!out->applied) return precondition_failed(*out, v);
-  ctx.durable_ticket = out->log_ticket;
+  ctx.durable = out->durable;
   const bool created = out->results[0].created;
   // {"key":K,"revision":R,"created":B} written directly: building and dumping a JSON object was
   // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 without
@@ -240,7 +240,7 @@ http::response kv_handlers::erase(http::request_context& ctx) {
     if (conditional && *out->failed_condition == 0) return precondition_failed(*out, v);
     return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
   }
-  ctx.durable_ticket = out->log_ticket;
+  ctx.durable = out->durable;
   return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 

@@ -112,7 +112,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
     extra["current_revision"] = revision_or_null(out->failed_current);
     return http::make_problem(errc::cas_mismatch, "the key does not hold the expected value", v, &extra);
   }
-  ctx.durable_ticket = out->log_ticket;
+  ctx.durable = out->durable;
   return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 
@@ -207,7 +207,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
                   {"revision", out->revision}};
     return http::make_problem(errc::condition_failed, "condition if[" + std::to_string(i) + "] does not hold", v, &extra);
   }
-  ctx.durable_ticket = out->log_ticket;
+  ctx.durable = out->durable;
   json results = json::array();
   for (std::size_t i = 0; i < req.ops.size(); ++i) {
     const auto& op = req.ops[i];

@@ -53,7 +53,7 @@ void watch_handlers::register_routes(http::router& r) {
   r.prefix(http::verb::get, "/v1/watch/", [this](http::request_context& c) { return watch_key(c); });
   // Room for the largest key list the batch limits allow, as JSON strings.
   r.exact(http::verb::post, "/v1/watch", [this](http::request_context& c) { return watch_keys(c); },
-          env_.cfg.max_batch_ops * (env_.cfg.max_key_bytes * 6 + 4) + 64);
+          limits_.max_keys * (limits_.max_key_bytes * 6 + 4) + 64);
 }
 
 std::optional<http::response> watch_handlers::subscribe(http::request_context& ctx, feed::subscription& sub,
@@ -64,12 +64,12 @@ std::optional<http::response> watch_handlers::subscribe(http::request_context& c
   if (!params) return http::make_problem(params.error(), v);
   for (const auto& [name, value] : *params) {
     if (name == "prefix") {
-      if (value.size() > env_.cfg.max_key_bytes)
+      if (value.size() > limits_.max_key_bytes)
         return http::make_problem(errc::bad_query, "prefix is longer than --max-key-bytes", v);
       sub.filter.set_prefix(value);
     } else if (name == "key") {
-      if (auto s = store::validate_key(value, env_.cfg.max_key_bytes); !s) return http::make_problem(s, v);
-      if (sub.filter.keys().size() >= env_.cfg.max_batch_ops)
+      if (auto s = store::validate_key(value, limits_.max_key_bytes); !s) return http::make_problem(s, v);
+      if (sub.filter.keys().size() >= limits_.max_keys)
         return http::make_problem(errc::bad_query, "too many keys (--max-batch-ops)", v);
       sub.filter.add_key(value);
     } else if (name == "ops") {
@@ -162,7 +162,7 @@ http::response watch_handlers::watch(http::request_context& ctx) {
 
 http::response watch_handlers::watch_key(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
-  auto key = key_from_path(ctx.rest, env_.cfg.max_key_bytes);
+  auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
   feed::subscription sub;
   sub.filter.add_key(*key);
@@ -178,13 +178,13 @@ http::response watch_handlers::watch_keys(http::request_context& ctx) {
   const auto body = json::parse(ctx.req.body(), nullptr, false);
   if (body.is_discarded() || !body.is_array() || body.empty())
     return http::make_problem(errc::bad_json, "the body must be a non-empty JSON array of keys", v);
-  if (body.size() > env_.cfg.max_batch_ops)
+  if (body.size() > limits_.max_keys)
     return http::make_problem(errc::too_many_ops, "more keys than --max-batch-ops", v);
   feed::subscription sub;
   for (const auto& k : body) {
     if (!k.is_string()) return http::make_problem(errc::bad_json, "every key must be a JSON string", v);
     const auto& key = k.get_ref<const std::string&>();
-    if (auto s = store::validate_key(key, env_.cfg.max_key_bytes); !s) return http::make_problem(s, v);
+    if (auto s = store::validate_key(key, limits_.max_key_bytes); !s) return http::make_problem(s, v);
     sub.filter.add_key(key);
   }
   if (auto problem = subscribe(ctx, sub, true, false)) return std::move(*problem);

@@ -10,8 +10,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 }
 
-broadcast_hub::broadcast_hub(hub_options opts, const wal::log_reader* log)
-    : opts_(opts), log_(log), ring_(opts.history_events, opts.history_bytes, 0) {}
+broadcast_hub::broadcast_hub(hub_options opts, const store::commit_history* history)
+    : opts_(opts), history_(history), ring_(opts.history_events, opts.history_bytes, 0) {}
 
 broadcast_hub::~broadcast_hub() { stop(); }
 
@@ -38,14 +38,7 @@ void broadcast_hub::stop() {
   // Long-polls still waiting get their timeout answer now, so their connections can finish.
   std::vector<waiter_fn> rest;
   std::vector<waiter_fn> changed;  // their key changed; the hub's thread did not get to answer them
-  {
-    std::lock_guard lock(waiters_mutex_);
-    stopped_.store(true, std::memory_order_relaxed);
-    for (auto& [key, w] : waiters_) rest.push_back(std::move(w.done));
-    waiters_.clear();
-    changed.swap(fired_);
-    waiter_count_.store(0, std::memory_order_relaxed);
-  }
+  waiters_.stop(changed, rest);
   for (auto& f : changed) f(true);
   for (auto& f : rest) f(false);
 }
@@ -60,22 +53,7 @@ void broadcast_hub::on_commit(const store::commit_request& req, const store::com
   }
   published_.fetch_add(1, std::memory_order_relaxed);
   bool wake = armed_count_.load(std::memory_order_seq_cst) > 0;
-  if (waiter_count_.load(std::memory_order_relaxed) > 0) {
-    std::lock_guard lock(waiters_mutex_);
-    for (const auto& op : ev->ops) {
-      auto [it, end] = waiters_.equal_range(op.key);
-      while (it != end) {
-        if (it->second.after < ev->rev) {
-          fired_.push_back(std::move(it->second.done));
-          it = waiters_.erase(it);
-          waiter_count_.fetch_sub(1, std::memory_order_relaxed);
-          wake = true;
-        } else {
-          ++it;
-        }
-      }
-    }
-  }
+  if (waiters_.fire(*ev)) wake = true;
   if (wake) signal();
 }
 
@@ -105,8 +83,7 @@ void broadcast_hub::run() {
         to_wake.swap(armed_);
         armed_count_.fetch_sub(to_wake.size(), std::memory_order_seq_cst);
       }
-      std::lock_guard lock(waiters_mutex_);
-      to_fire.swap(fired_);
+      waiters_.take_fired(to_fire);
     }
     for (auto& w : to_wake)
       if (auto s = w.lock()) s->wake();
@@ -134,18 +111,7 @@ void broadcast_hub::tick_all(steady::time_point now) {
     if (auto s = w.lock()) s->tick(now, h);
 
   std::vector<waiter_fn> expired;
-  if (waiter_count_.load(std::memory_order_relaxed) > 0) {
-    std::lock_guard lock(waiters_mutex_);
-    for (auto it = waiters_.begin(); it != waiters_.end();) {
-      if (it->second.deadline <= now) {
-        expired.push_back(std::move(it->second.done));
-        it = waiters_.erase(it);
-        waiter_count_.fetch_sub(1, std::memory_order_relaxed);
-      } else {
-        ++it;
-      }
-    }
-  }
+  waiters_.take_expired(now, expired);
   for (auto& f : expired) f(false);
 }
 
@@ -168,7 +134,6 @@ result<std::uint64_t> broadcast_hub::add(std::weak_ptr<subscriber> s, bool reads
                   "the server already has " + std::to_string(members_.size()) + " feed subscribers (--feed-max-subscribers)");
   const auto id = next_id_++;
   members_.emplace(id, member{std::move(s), reads});
-  subscriber_count_.store(members_.size(), std::memory_order_relaxed);
   if (reads) read_subscribers_.fetch_add(1, std::memory_order_relaxed);
   return id;
 }
@@ -179,7 +144,6 @@ void broadcast_hub::remove(std::uint64_t id) noexcept {
   if (it == members_.end()) return;
   if (it->second.reads) read_subscribers_.fetch_sub(1, std::memory_order_relaxed);
   members_.erase(it);
-  subscriber_count_.store(members_.size(), std::memory_order_relaxed);
 }
 
 std::uint64_t broadcast_hub::compact_revision() const {
@@ -188,14 +152,14 @@ std::uint64_t broadcast_hub::compact_revision() const {
     std::shared_lock lock(ring_mutex_);
     first = ring_.first();
   }
-  if (log_) {
-    if (const auto disk = log_->first_revision()) first = std::min(first, *disk);
+  if (history_) {
+    if (const auto older = history_->first_revision()) first = std::min(first, *older);
   }
   return first == 0 ? 0 : first - 1;
 }
 
 status broadcast_hub::fetch(std::uint64_t after, std::size_t max_events, std::size_t max_bytes,
-                            wal::log_position& disk, std::vector<event_ptr>& out) const {
+                            history_cursor& cursor, std::vector<event_ptr>& out) const {
   std::uint64_t ring_first;
   {
     std::shared_lock lock(ring_mutex_);
@@ -208,22 +172,23 @@ status broadcast_hub::fetch(std::uint64_t after, std::size_t max_events, std::si
   const auto gone = [&] {
     return status(errc::history_compacted, "revision " + std::to_string(after + 1) + " is no longer held");
   };
-  if (!log_) return gone();
+  if (!history_) return gone();
   std::vector<store::replayed_commit> commits;
-  if (auto s = log_->read_after(after, std::min(max_events, ring_first - after - 1), max_bytes, disk, commits); !s)
+  if (auto s = history_->read_after(after, std::min(max_events, ring_first - after - 1), max_bytes, cursor, commits);
+      !s)
     return s;
-  // The log must continue the sequence exactly up to where the ring takes over.
+  // The history must continue the sequence exactly up to where the ring takes over.
   for (const auto& c : commits) {
     if (c.revision >= ring_first) break;
     if (c.revision != after + 1) return gone();
-    out.push_back(from_log(c));
+    out.push_back(from_history(c));
     ++after;
   }
   if (out.empty()) return gone();
   return status::success();
 }
 
-event_ptr broadcast_hub::from_log(const store::replayed_commit& c) const {
+event_ptr broadcast_hub::from_history(const store::replayed_commit& c) const {
   auto ev = std::make_shared<event>();
   ev->rev = c.revision;
   ev->ts_ms = c.time_ms;
@@ -282,21 +247,9 @@ void broadcast_hub::wait_for_key(std::string key, std::uint64_t after, steady::t
         return std::any_of(ev->ops.begin(), ev->ops.end(), [&](const event_op& op) { return op.key == key; });
       });
     }
-    if (!changed) {
-      std::lock_guard lock(waiters_mutex_);
-      if (!stopped_.load(std::memory_order_relaxed)) {
-        waiters_.emplace(key, waiter{key, after, deadline, std::move(done)});
-        waiter_count_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-    }
+    if (!changed && waiters_.add(std::move(key), after, deadline, done)) return;
   }
   done(changed);  // outside the locks: it may do anything
-}
-
-void broadcast_hub::count_cut_off(std::uint64_t dropped, bool compacted) noexcept {
-  dropped_.fetch_add(dropped, std::memory_order_relaxed);
-  (compacted ? cut_compacted_ : cut_lag_).fetch_add(1, std::memory_order_relaxed);
 }
 
 hub_stats broadcast_hub::stats() const {
@@ -306,7 +259,7 @@ hub_stats broadcast_hub::stats() const {
     s.subscribers = members_.size();
   }
   s.read_subscribers = read_subscribers_.load(std::memory_order_relaxed);
-  s.key_waiters = waiter_count_.load(std::memory_order_relaxed);
+  s.key_waiters = waiters_.size();
   {
     std::shared_lock lock(ring_mutex_);
     s.head = ring_.head();
@@ -315,10 +268,6 @@ hub_stats broadcast_hub::stats() const {
   }
   s.events_published = published_.load(std::memory_order_relaxed);
   s.reads_published = reads_published_.load(std::memory_order_relaxed);
-  s.messages_sent = sent_.load(std::memory_order_relaxed);
-  s.events_dropped = dropped_.load(std::memory_order_relaxed);
-  s.disconnected_lag = cut_lag_.load(std::memory_order_relaxed);
-  s.disconnected_compacted = cut_compacted_.load(std::memory_order_relaxed);
   return s;
 }
 

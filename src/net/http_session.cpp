@@ -28,9 +28,6 @@ constexpr std::size_t first_read_bytes = 4096;
 constexpr std::size_t body_read_bytes = 64 * 1024;
 constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
 
-// The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
-std::size_t max_target_bytes(const config& cfg) { return cfg.max_key_bytes * 3 + 4096; }
-
 // The request target at the start of `head`, a request line received so far (perhaps cut off, and
 // then so is the target). Empty when there is no space-delimited target (yet).
 std::string_view target_so_far(std::string_view head) {
@@ -102,7 +99,7 @@ void http_session::wait_for_request() {
   // under the idle timeout, and only then start the (shorter) request timeout.
   if (buffer_.size() > 0) return start_request();
   idle_ = true;
-  deadline_.set(env_.cfg.idle_timeout);
+  deadline_.set(env_.settings.idle_timeout);
   socket_.async_read_some(buffer_.prepare(first_read_bytes),
                           beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
 }
@@ -122,7 +119,7 @@ void http_session::start_request() {
   match_ = {};
   request_id_.clear();
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(env_.cfg.max_header_bytes));
+  parser_->header_limit(static_cast<std::uint32_t>(env_.settings.max_header_bytes));
   // No body limit yet: the route, known once the head is read, sets it (see on_header).
   parser_->body_limit(boost::none);
   parser_->eager(false);  // stop after the head: the route decides whether to read the body
@@ -133,7 +130,7 @@ void http_session::read_more(std::size_t max_bytes, handler_fn next) {
   if (!timed_) {
     // The request timeout runs from the first wait for more of the request to its last byte.
     timed_ = true;
-    deadline_.set(env_.cfg.header_timeout);
+    deadline_.set(env_.settings.header_timeout);
   }
   socket_.async_read_some(buffer_.prepare(max_bytes), beast::bind_front_handler(next, shared_from_this()));
 }
@@ -156,11 +153,11 @@ void http_session::parse_head() {
       const auto buffered = buffer_.data();
       target = target_so_far(std::string_view(static_cast<const char*>(buffered.data()), buffered.size()));
     }
-    if (target.size() > max_target_bytes(env_.cfg))
+    if (target.size() > env_.settings.max_target_bytes)
       return reject(errc::uri_too_long,
-                    "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");
+                    "the request target is longer than " + std::to_string(env_.settings.max_target_bytes) + " bytes");
     return reject(errc::headers_too_large,
-                  "the request head is larger than " + std::to_string(env_.cfg.max_header_bytes) + " bytes");
+                  "the request head is larger than " + std::to_string(env_.settings.max_header_bytes) + " bytes");
   }
   if (ec) return reject(errc::bad_request, "malformed HTTP request: " + ec.message());
   on_header();
@@ -186,9 +183,9 @@ void http_session::on_header() {
   // otherwise read a chunked body that a 1.0 intermediary may have framed differently (smuggling).
   if (req.version() < 11 && req.count(bhttp::field::transfer_encoding) != 0)
     return reject(errc::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
-  if (req.target().size() > max_target_bytes(env_.cfg))
+  if (req.target().size() > env_.settings.max_target_bytes)
     return reject(errc::uri_too_long,
-                  "the request target is longer than " + std::to_string(max_target_bytes(env_.cfg)) + " bytes");
+                  "the request target is longer than " + std::to_string(env_.settings.max_target_bytes) + " bytes");
   // Route before reading the body: an unknown route or method is answered without waiting for it.
   match_ = env_.routes.find(req.method(), http::split_target(req.target()).path);
   if (!match_.target) {
@@ -217,7 +214,7 @@ void http_session::on_header() {
     static constexpr std::string_view interim_11 = "HTTP/1.1 100 Continue\r\n\r\n";
     static constexpr std::string_view interim_10 = "HTTP/1.0 100 Continue\r\n\r\n";
     const auto interim = req.version() == 10 ? interim_10 : interim_11;
-    deadline_.set(env_.cfg.idle_timeout);
+    deadline_.set(env_.settings.idle_timeout);
     return asio::async_write(socket_, asio::buffer(interim.data(), interim.size()),
                              beast::bind_front_handler(&http_session::on_continue_sent, shared_from_this()));
   }
@@ -242,7 +239,7 @@ void http_session::parse_body() {
       // header or, after the last chunk, the trailer section, which Beast buffers whole (with no
       // limit of its own) before it parses it: both count against the head's limit, or a client
       // could make us hold any amount of "trailer" (48 MB per request was seen, kept after).
-      if (head_bytes_ + buffer_.size() > env_.cfg.max_header_bytes) return reject_trailers();
+      if (head_bytes_ + buffer_.size() > env_.settings.max_header_bytes) return reject_trailers();
       return read_more(body_read_bytes, &http_session::on_body_bytes);
     }
     if (ec == bhttp::error::body_limit)
@@ -253,13 +250,13 @@ void http_session::parse_body() {
   }
   // A trailer section that arrived whole in one read passed the check above: the head and the
   // trailer fields (now among the request's fields) must fit the limit together.
-  if (parser_->chunked() && field_bytes(parser_->get()) > env_.cfg.max_header_bytes) return reject_trailers();
+  if (parser_->chunked() && field_bytes(parser_->get()) > env_.settings.max_header_bytes) return reject_trailers();
   serve();
 }
 
 void http_session::reject_trailers() {
   reject(errc::headers_too_large, "the request's header and trailer fields together are larger than " +
-                                      std::to_string(env_.cfg.max_header_bytes) + " bytes");
+                                      std::to_string(env_.settings.max_header_bytes) + " bytes");
 }
 
 void http_session::on_body_bytes(beast::error_code ec, std::size_t n) {
@@ -279,7 +276,7 @@ void http_session::serve() {
                 req.keep_alive());
   const auto given_id = req["X-Request-Id"];
   request_id_ = http::is_sane_request_id(given_id) ? std::string(given_id) : http::make_request_id();
-  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_};
+  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_, {}};
   try {
     http::response res = (*match_.target)(ctx);
     if (ctx.take_over) {
@@ -299,12 +296,12 @@ void http_session::serve() {
       return take_over(beast::tcp_stream(asio::ip::tcp::socket(std::move(socket_))), std::move(buffer_),
                        std::move(taken));
     }
-    if (ctx.durable_ticket != 0) {
+    if (ctx.durable) {
       // A write: answered once its log record is durable, with the turn's other writes. The
       // connection serves nothing else meanwhile, so pipelined answers keep their order.
       res_.emplace(std::move(res));
       durable_keep_alive_ = req.keep_alive();
-      log_wait_.add(env_.store, ctx.durable_ticket, shared_from_this());
+      log_wait_.add(ctx.durable, shared_from_this());
       return;
     }
     if (ctx.defer) {
@@ -396,7 +393,7 @@ void http_session::send(http::response&& res, bool keep_alive) {
   head_.add("X-Request-Id", request_id_);
   head_.add("Server", server_header);
   head_.add("Date", http::current_http_date());
-  head_.add("KV-Revision", env_.store.revision());
+  head_.add("KV-Revision", env_.revision());
   head_.finish();
   const std::string_view head = head_.view();
   const std::string_view body = res_->body().view();
@@ -417,7 +414,7 @@ void http_session::send(http::response&& res, bool keep_alive) {
     buffers[0] = asio::const_buffer();
     buffers[1] = asio::buffer(body.data() + (done - head.size()), body.size() - (done - head.size()));
   }
-  deadline_.set(env_.cfg.idle_timeout);
+  deadline_.set(env_.settings.idle_timeout);
   asio::async_write(socket_, buffers,
                     [self = shared_from_this(), done](beast::error_code wec, std::size_t n) {
                       self->on_write(wec, done + n);
@@ -463,7 +460,7 @@ void http_session::log_access(std::size_t bytes) {
   if (!env_.access_log) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   const std::string_view method = req_method_ == bhttp::verb::unknown ? "-" : bhttp::to_string(req_method_);
-  if (env_.cfg.log_format == "json") {
+  if (env_.settings.json_access_log) {
     std::string line = "{\"ts_ms\":";
     line += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count());

@@ -5,8 +5,6 @@
 #include <exception>
 #include <spdlog/spdlog.h>
 
-#include "livekv/store/kv_store.hpp"
-
 namespace livekv::net {
 
 namespace asio = boost::asio;
@@ -15,7 +13,7 @@ asio::execution_context::id log_wait_batch::id;
 
 log_wait_batch::log_wait_batch(asio::io_context& ctx) : asio::execution_context::service(ctx), ctx_(ctx) {}
 
-void log_wait_batch::add(const store::kv_store& store, std::uint64_t ticket, std::shared_ptr<waiter> w) {
+void log_wait_batch::add(const durable_ticket& ticket, std::shared_ptr<waiter> w) {
   waiting_.push_back(std::move(w));
   if (!posted_) {
     // Posted from a handler, flush() runs after the handlers of this turn's ready connections (and
@@ -28,8 +26,7 @@ void log_wait_batch::add(const store::kv_store& store, std::uint64_t ticket, std
     }
     posted_ = true;
   }
-  store_ = &store;
-  ticket_ = std::max(ticket_, ticket);
+  if (ticket.number() > newest_.number()) newest_ = ticket;
 }
 
 void log_wait_batch::flush() {
@@ -38,7 +35,7 @@ void log_wait_batch::flush() {
   answers->swap(waiting_);
   waiting_.reserve(answers->size());  // the next turn is likely as busy as this one
   // One waiter for the newest ticket covers the older ones: the log writes in ticket order.
-  store_->when_durable(std::exchange(ticket_, 0), [this, answers](status outcome) {
+  std::exchange(newest_, {}).when_durable([this, answers](status outcome) {
     // Usually inline, on this thread (everysec: we wrote the records ourselves).
     if (ctx_.get_executor().running_in_this_thread()) return complete(*answers, outcome);
     asio::post(ctx_, [answers, outcome] { complete(*answers, outcome); });

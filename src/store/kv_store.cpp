@@ -111,7 +111,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
       out.revision = current_rev;
       out.failed_condition = i;
       if (cur) out.failed_current = *cur;
-      out.log_ticket = seen_ticket;
+      out.durable = ticket_for(seen_ticket);
       return out;
     }
   }
@@ -119,7 +119,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
                                   [](const operation& op) { return op.what != operation::kind::get; });
   const std::uint64_t rev = writes ? current_rev + 1 : current_rev;
   // Log before apply: a commit the log refused is never visible.
-  commit_log* const log = log_.load(std::memory_order_relaxed);
+  commit_log* const log = log_;
   if (writes && log) {
     logged_commit lc;
     lc.revision = rev;
@@ -132,7 +132,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
     }
     auto ticket = log->append(lc);
     if (!ticket) return ticket.error();
-    out.log_ticket = *ticket;
+    out.durable = durable_ticket(*log, *ticket);
   }
   out.results.resize(req.ops.size());
   out.revision = rev;
@@ -143,13 +143,13 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
       const entry* cur = find_live(req.ops[i].key, now_ms);
       if (cur) out.results[i].previous = *cur;
     }
-    out.log_ticket = seen_ticket;
+    out.durable = ticket_for(seen_ticket);
     return out;
   }
-  if (staging_ && out.log_ticket != 0) {
+  if (staging_ && out.durable) {
     // Decided against the overlay and kept there until durable_through() installs it.
     staged_commit sc;
-    sc.ticket = out.log_ticket;
+    sc.ticket = out.durable.number();
     sc.after.resize(req.ops.size());
     for (std::size_t i = 0; i < req.ops.size(); ++i) {
       sc.after[i] = decide(req.ops[i], current_locked(req.ops[i].key), rev, now_ms, out.results[i]);
@@ -267,7 +267,7 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
   expiry_pass pass;
   std::unique_lock commit_lock(commit_mutex_);
   const std::int64_t now = clock_.now_ms();
-  std::uint64_t last_ticket = 0;
+  durable_ticket last_ticket;
   while (!deadlines_.empty() && pass.expired < max_keys) {
     const deadline& d = deadlines_.front();
     if (d.at_ms > now) break;
@@ -280,7 +280,7 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
         pass.stalled = true;
         break;
       }
-      last_ticket = out->log_ticket;
+      last_ticket = out->durable;
       ++pass.expired;
       if (on_expired) on_expired(now - d.at_ms);
     }
@@ -288,11 +288,11 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
     deadlines_.pop_back();
   }
   if (!deadlines_.empty()) pass.next_deadline_ms = deadlines_.front().at_ms;
-  const bool staged = staging_ && last_ticket != 0;
+  const bool staged = staging_ && last_ticket;
   commit_lock.unlock();
   // No client waits for an expiry; a staged one would reach readers and the feed only with the
   // log's next once-a-second look. Asking for it makes the log sync it now.
-  if (staged) when_durable(last_ticket, [](status) {});
+  if (staged) last_ticket.when_durable([](status) {});
   return pass;
 }
 
@@ -302,7 +302,7 @@ namespace livekv::store {
 
 void kv_store::attach_log(commit_log* log) {
   std::lock_guard commit_lock(commit_mutex_);
-  log_.store(log, std::memory_order_release);
+  log_ = log;
   // Detaching keeps what is staged: the log being closed still reports it durable (or not).
   if (!log) return;
   staging_ = log->visible_when_durable();
@@ -314,10 +314,9 @@ void kv_store::add_observer(commit_observer* o) {
   observers_.push_back(o);
 }
 
-void kv_store::when_durable(std::uint64_t ticket, std::function<void(status)> done) const {
-  commit_log* const log = log_.load(std::memory_order_acquire);
-  if (!log || ticket == 0) return done(status::success());
-  log->when_durable(ticket, std::move(done));
+durable_ticket kv_store::ticket_for(std::uint64_t ticket) const {
+  commit_log* const log = log_;
+  return log ? durable_ticket(*log, ticket) : durable_ticket{};
 }
 
 void kv_store::checkpoint(const std::function<void(std::uint64_t)>& at) {

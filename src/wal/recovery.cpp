@@ -141,7 +141,7 @@ result<fs::path> make_aside_folder(const std::string& dir) {
 //     damage go too: the new snapshot holds what they held, and with them gone, a feed resume
 //     from a revision before the jump gets 410 (history compacted) instead of silently skipping
 //     the dropped writes.
-status continue_past(store::kv_store& store, const std::string& dir, const listing& l, std::uint64_t highest,
+status continue_past(store::state_machine& store, const std::string& dir, const listing& l, std::uint64_t highest,
                      recovery_report& rep) {
   if (highest >= std::numeric_limits<std::uint64_t>::max() - 1)
     return status(errc::internal, "the files in " + dir + " name revision " + std::to_string(highest) +
@@ -173,7 +173,7 @@ status continue_past(store::kv_store& store, const std::string& dir, const listi
 
 // --discard-data: nothing is read into the store; every file goes aside and the store starts
 // empty past every revision they held.
-status discard(store::kv_store& store, const std::string& dir, const listing& l, recovery_report& rep) {
+status discard(store::state_machine& store, const std::string& dir, const listing& l, recovery_report& rep) {
   if (l.snapshots.empty() && l.segments.empty()) {
     rep.warnings.push_back("--discard-data: " + dir + " holds no snapshot and no log segment; nothing was discarded");
     return status::success();
@@ -194,7 +194,7 @@ status discard(store::kv_store& store, const std::string& dir, const listing& l,
 }
 
 // The normal path: the newest snapshot, then the log after it.
-status replay(store::kv_store& store, const std::string& dir, const listing& l, bool repair, recovery_report& rep) {
+status replay(store::state_machine& store, const std::string& dir, const listing& l, bool repair, recovery_report& rep) {
   // Before reading a byte: does the log begin where the newest snapshot (or revision 1) needs it
   // to? Segments that begin at or before start + 1 can serve; the last of them is the first read.
   {
@@ -321,7 +321,7 @@ status replay(store::kv_store& store, const std::string& dir, const listing& l, 
 
 }  // namespace
 
-result<recovery_report> recover(store::kv_store& store, const std::string& dir, const recovery_options& opts) {
+result<recovery_report> recover(store::state_machine& store, const std::string& dir, const recovery_options& opts) {
   const auto t0 = std::chrono::steady_clock::now();
   recovery_report rep;
   auto epoch = read_epoch(dir);

@@ -27,7 +27,7 @@ std::optional<std::uint64_t> parse_snapshot_name(const std::string& name) {
   return parse_numbered_name(name, "snapshot-", ".snap");
 }
 
-result<snapshot_info> write_snapshot(const store::kv_store& store, const std::string& dir, std::uint64_t start_revision,
+result<snapshot_info> write_snapshot(const store::state_machine& store, const std::string& dir, std::uint64_t start_revision,
                                      const std::function<status()>& before_publish) {
   const auto t0 = std::chrono::steady_clock::now();
   snapshot_info info;
@@ -98,7 +98,7 @@ result<snapshot_info> write_snapshot(const store::kv_store& store, const std::st
   return info;
 }
 
-result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& path) {
+result<snapshot_info> load_snapshot(store::state_machine& store, const std::string& path) {
   auto data = io::read_whole_file(path);
   if (!data) return data.error();
   snapshot_info info;

@@ -7,7 +7,7 @@ namespace livekv::wal {
 
 namespace fs = std::filesystem;
 
-storage::storage(store::kv_store& store, storage_options opts) : store_(store), opts_(std::move(opts)) {}
+storage::storage(store::state_machine& store, storage_options opts) : store_(store), opts_(std::move(opts)) {}
 
 storage::~storage() { (void)close(); }
 

@@ -72,7 +72,7 @@ TEST_F(staging_test, a_commit_is_invisible_until_durable_then_readable_and_publi
   const auto out = store_.commit(put("a", "1"));
   ASSERT_TRUE(out && out->applied);
   EXPECT_EQ(out->revision, 1u);
-  EXPECT_EQ(out->log_ticket, 1u);
+  EXPECT_EQ(out->durable.number(), 1u);
   EXPECT_FALSE(store_.get("a"));
   EXPECT_EQ(store_.revision(), 0u);
   EXPECT_TRUE(store_.list(list_query{}).items.empty());
@@ -94,7 +94,7 @@ TEST_F(staging_test, later_commits_are_decided_against_staged_ones) {
   ASSERT_TRUE(failed->failed_current);
   EXPECT_EQ(failed->failed_current->mod_revision, 1u);
   // ... and its answer waits for what it saw to be durable.
-  EXPECT_EQ(failed->log_ticket, 1u);
+  EXPECT_EQ(failed->durable.number(), 1u);
   const auto won = store_.commit(cas("k", 1, "v2"));
   ASSERT_TRUE(won && won->applied);
   EXPECT_EQ(won->revision, 2u);
@@ -149,10 +149,10 @@ TEST_F(staging_test, a_read_only_batch_waits_for_the_staged_state_it_read) {
   ASSERT_TRUE(out && out->applied);
   ASSERT_TRUE(out->results[0].previous);
   EXPECT_EQ(out->results[0].previous->val->bytes(), "staged");
-  EXPECT_EQ(out->log_ticket, 1u);
+  EXPECT_EQ(out->durable.number(), 1u);
   EXPECT_EQ(out->revision, 1u);
   log_.make_durable_through(1);
-  EXPECT_EQ(store_.commit(get)->log_ticket, 0u) << "nothing staged: nothing to wait for";
+  EXPECT_EQ(store_.commit(get)->durable.number(), 0u) << "nothing staged: nothing to wait for";
 }
 
 TEST_F(staging_test, the_checkpoint_revision_includes_staged_commits) {

@@ -10,8 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "livekv/store/commit_log.hpp"
-#include "livekv/store/kv_store.hpp"
+#include "livekv/durability.hpp"
 
 namespace livekv::net {
 namespace {
@@ -19,8 +18,7 @@ namespace {
 namespace asio = boost::asio;
 
 // A log that records what it is asked to wait for and completes only when the test says so.
-struct held_log final : store::commit_log {
-  result<std::uint64_t> append(const store::logged_commit&) override { return std::uint64_t{0}; }
+struct held_log final : durability {
   void when_durable(std::uint64_t ticket, std::function<void(status)> done) override {
     tickets.push_back(ticket);
     pending.push_back(std::move(done));
@@ -46,11 +44,10 @@ struct recorder final : log_wait_batch::waiter {
 };
 
 struct fixture {
-  fixture() { store.attach_log(&log); }
   log_wait_batch& batch() { return asio::use_service<log_wait_batch>(ioc); }
   // add() is called from a handler, as a session calls it.
   void add_in_handler(std::uint64_t ticket, std::shared_ptr<recorder> r) {
-    asio::post(ioc, [this, ticket, r] { batch().add(store, ticket, r); });
+    asio::post(ioc, [this, ticket, r] { batch().add(durable_ticket(log, ticket), r); });
   }
   void turn() {
     ioc.restart();
@@ -58,7 +55,6 @@ struct fixture {
   }
   asio::io_context ioc{1};
   held_log log;
-  store::kv_store store;
 };
 
 TEST(log_wait_batch, one_wait_for_the_newest_ticket_covers_a_turn_and_answers_come_after_it) {
@@ -110,7 +106,7 @@ TEST(log_wait_batch, a_write_queued_while_answering_waits_in_the_next_batch) {
   fixture f;
   auto first = std::make_shared<recorder>(), second = std::make_shared<recorder>();
   // The connection answered starts its next request, whose write waits in turn.
-  first->then = [&] { f.batch().add(f.store, 12, second); };
+  first->then = [&] { f.batch().add(durable_ticket(f.log, 12), second); };
   f.add_in_handler(11, first);
   f.turn();
   asio::post(f.ioc, [&] { f.log.complete_all(status::success()); });
@@ -138,13 +134,12 @@ TEST(log_wait_batch, a_waiter_that_throws_does_not_keep_the_others_from_their_an
   EXPECT_EQ(c->outcomes.size(), 1u);
 }
 
-TEST(log_wait_batch, without_a_log_the_answers_still_wait_for_the_end_of_the_turn) {
+TEST(log_wait_batch, an_empty_ticket_is_still_answered_at_the_end_of_the_turn) {
   boost::asio::io_context ioc{1};
-  store::kv_store store;  // in memory: nothing to wait for
   auto a = std::make_shared<recorder>();
   bool answered_inside_handler = true;
   asio::post(ioc, [&] {
-    asio::use_service<log_wait_batch>(ioc).add(store, 1, a);
+    asio::use_service<log_wait_batch>(ioc).add(durable_ticket{}, a);  // no log: nothing to wait for
     answered_inside_handler = !a->outcomes.empty();
   });
   ioc.poll();

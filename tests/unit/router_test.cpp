@@ -15,7 +15,7 @@ router::handler tagged(std::string tag) {
 
 std::string call(const router::match& m) {
   request req;
-  request_context ctx{req, "", "", m.rest, "", {}, {}, {}};
+  request_context ctx{req, "", "", m.rest, "", {}, {}, {}, {}};
   return (*m.target)(ctx).body().text;
 }
 

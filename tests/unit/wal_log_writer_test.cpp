@@ -73,7 +73,7 @@ TEST(wal_log_writer, an_everysec_waiter_is_answered_on_its_own_thread_after_the_
   ASSERT_TRUE(out);
   std::thread::id answered_on;
   bool ok = false;
-  s.when_durable(out->log_ticket, [&](status st) {
+  out->durable.when_durable([&](status st) {
     ok = st.ok();
     answered_on = std::this_thread::get_id();
   });
@@ -106,7 +106,7 @@ TEST(wal_log_writer, inline_writes_rotations_and_syncs_interleave_without_loss) 
           auto out = s.commit(put("t" + std::to_string(t) + "-" + std::to_string(i % 37), std::string(60, 'a' + t)));
           ASSERT_TRUE(out);
           std::promise<status> durable;
-          s.when_durable(out->log_ticket, [&](status st) { durable.set_value(st); });
+          out->durable.when_durable([&](status st) { durable.set_value(st); });
           ASSERT_TRUE(durable.get_future().get());
           ++acked;
         }
@@ -151,17 +151,17 @@ TEST(wal_log_writer, under_always_one_wait_for_the_newest_commit_syncs_all_befor
   logged_store ls(fsync_policy::always);
   ASSERT_TRUE(ls.w);
   auto& s = ls.s;
-  std::uint64_t last = 0;
+  durable_ticket last;
   for (int i = 0; i < 20; ++i) {
     auto out = s.commit(put("k" + std::to_string(i), "v"));
     ASSERT_TRUE(out);
-    last = out->log_ticket;
+    last = out->durable;
     // Paced (100 ms in all, well inside the log thread's one-second look) so that a log thread
     // woken by each append would have written them one by one: this is what tells the two apart.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::promise<status> done;
-  s.when_durable(last, [&](status st) { done.set_value(st); });
+  last.when_durable([&](status st) { done.set_value(st); });
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "livekv/store/kv_store.hpp"
 #include "livekv/wal/epoch_file.hpp"
 #include "livekv/wal/log_reader.hpp"
 #include "livekv/wal/log_writer.hpp"

@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "livekv/store/kv_store.hpp"
 #include "livekv/io/append_file.hpp"
 #include "livekv/wal/commit_codec.hpp"
 #include "livekv/wal/log_writer.hpp"
@@ -66,7 +67,7 @@ void commit_ok(store::kv_store& s, const store::commit_request& r) {
   ASSERT_TRUE(out.has_value()) << out.error().message();
   ASSERT_TRUE(out->applied);
   std::promise<status> durable;
-  s.when_durable(out->log_ticket, [&](status st) { durable.set_value(std::move(st)); });
+  out->durable.when_durable([&](status st) { durable.set_value(std::move(st)); });
   const status st = durable.get_future().get();
   ASSERT_TRUE(st.ok()) << st.message();
 }
@@ -112,7 +113,8 @@ TEST(wal_commit_codec, truncated_or_trailing_payloads_are_rejected) {
 }
 
 TEST(wal_replay, replay_skips_what_a_fuzzy_snapshot_already_saw) {
-  store::kv_store s;
+  store::kv_store kv;
+  store::state_machine& s = kv;  // recovery reaches the store only through this interface
   // The snapshot copied "seen" after its write at revision 7, and "stale" before any change.
   s.load_entry("seen", {store::make_value("new"), 2, 7, 3, 0});
   s.load_entry("stale", {store::make_value("old"), 1, 1, 1, 0});
@@ -121,26 +123,27 @@ TEST(wal_replay, replay_skips_what_a_fuzzy_snapshot_already_saw) {
   c5.ops.push_back({store::operation::kind::put, "seen", store::make_value("older"), 0});
   c5.ops.push_back({store::operation::kind::put, "stale", store::make_value("newer"), 0});
   s.replay(c5);
-  EXPECT_EQ(s.get("seen")->val->bytes(), "new");
-  EXPECT_EQ(s.get("seen")->version, 3u);
-  EXPECT_EQ(s.get("stale")->val->bytes(), "newer");
-  EXPECT_EQ(s.get("stale")->version, 2u);
-  EXPECT_EQ(s.get("stale")->mod_revision, 5u);
+  EXPECT_EQ(kv.get("seen")->val->bytes(), "new");
+  EXPECT_EQ(kv.get("seen")->version, 3u);
+  EXPECT_EQ(kv.get("stale")->val->bytes(), "newer");
+  EXPECT_EQ(kv.get("stale")->version, 2u);
+  EXPECT_EQ(kv.get("stale")->mod_revision, 5u);
   store::replayed_commit c8{0, 0, 8, 0, {}};
   c8.ops.push_back({store::operation::kind::erase, "seen", nullptr, 0});
   s.replay(c8);
-  EXPECT_FALSE(s.get("seen"));
-  EXPECT_EQ(s.revision(), 8u);
+  EXPECT_FALSE(kv.get("seen"));
+  EXPECT_EQ(kv.revision(), 8u);
 }
 
 TEST(wal_replay, two_ops_of_one_batch_on_one_key_both_apply) {
-  store::kv_store s;
+  store::kv_store kv;
+  store::state_machine& s = kv;
   store::replayed_commit c{0, 0, 1, 0, {}};
   c.ops.push_back({store::operation::kind::put, "k", store::make_value("a"), 0});
   c.ops.push_back({store::operation::kind::erase, "k", nullptr, 0});
   c.ops.push_back({store::operation::kind::put, "k", store::make_value("b"), 0});
   s.replay(c);
-  EXPECT_EQ(s.get("k")->val->bytes(), "b");
+  EXPECT_EQ(kv.get("k")->val->bytes(), "b");
 }
 
 class storage_test : public ::testing::Test {
@@ -373,7 +376,7 @@ TEST_F(storage_test, group_commit_shares_fsyncs_between_concurrent_writers) {
         auto out = s.commit(put("t" + std::to_string(t), std::to_string(i)));
         ASSERT_TRUE(out);
         std::promise<status> durable;
-        s.when_durable(out->log_ticket, [&](status st) { durable.set_value(st); });
+        out->durable.when_durable([&](status st) { durable.set_value(st); });
         ASSERT_TRUE(durable.get_future().get());
         ++acked;
       }

@@ -18,21 +18,29 @@
 #include <string>
 #include <vector>
 
-#include "livekv/config.hpp"
+#include "livekv/feed/feed_counters.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/hub/filter.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/server_state.hpp"
-#include "livekv/wal/log_reader.hpp"
 
 namespace livekv::feed {
+
+// The limits and timeouts a feed session applies (the server derives them from its config).
+struct feed_settings {
+  std::chrono::milliseconds idle_timeout{60'000};  // WebSocket: no frame from the client this long
+  std::size_t queue_messages = 10'000;             // a subscriber's backlog before it is cut off
+  std::size_t queue_bytes = 16 * 1024 * 1024;
+  std::chrono::milliseconds progress{10'000};      // bookmark interval on an idle subscription
+};
 
 // What every feed session needs from the server; all of it outlives the sessions.
 struct feed_env {
   hub::broadcast_hub& hub;
   server_state& state;
   net::connection_registry& registry;
-  const config& cfg;
+  feed_counters& counters;
+  feed_settings settings;
 };
 
 // What a client asked for.
@@ -108,7 +116,7 @@ class feed_session : public hub::subscriber,
   // Strand only.
   std::uint64_t id_ = 0;            // in the hub; 0 = not registered
   std::uint64_t after_ = 0;         // every write event <= after_ was sent or filtered out
-  wal::log_position disk_;          // where a resume reads the log
+  hub::history_cursor history_;     // where a resume reads the history older than the hub's ring
   std::deque<message> control_;     // pong, error, progress, overflow: sent before events
   std::deque<hub::event_ptr> reads_;  // read events waiting
   std::vector<message> batch_;      // being written

@@ -1,6 +1,7 @@
 #pragma once
 #include "livekv/config.hpp"
 #include "livekv/http/router.hpp"
+#include "livekv/feed/feed_counters.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/store/kv_store.hpp"
@@ -13,8 +14,8 @@ namespace livekv::handlers {
 class admin_handlers {
  public:
   admin_handlers(const config& cfg, const store::kv_store& store, const server_state& state, wal::storage* disk,
-                 const hub::broadcast_hub* hub = nullptr)
-      : cfg_(cfg), store_(store), state_(state), disk_(disk), hub_(hub) {}
+                 const hub::broadcast_hub* hub = nullptr, const feed::feed_counters* feed = nullptr)
+      : cfg_(cfg), store_(store), state_(state), disk_(disk), hub_(hub), feed_(feed) {}
   void register_routes(http::router& r);
 
   http::response status(http::request_context& ctx);
@@ -28,6 +29,7 @@ class admin_handlers {
   const server_state& state_;
   wal::storage* disk_;
   const hub::broadcast_hub* hub_;  // null in tests without a feed
+  const feed::feed_counters* feed_;  // as hub_
 };
 
 }  // namespace livekv::handlers

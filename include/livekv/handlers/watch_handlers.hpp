@@ -8,9 +8,14 @@
 
 namespace livekv::handlers {
 
+struct watch_limits {
+  std::size_t max_key_bytes = 1024;
+  std::size_t max_keys = 1000;  // keys one POST /v1/watch may name (--max-batch-ops)
+};
+
 class watch_handlers {
  public:
-  explicit watch_handlers(feed::feed_env env) : env_(env) {}
+  watch_handlers(feed::feed_env env, watch_limits limits) : env_(env), limits_(limits) {}
   void register_routes(http::router& r);
 
   http::response websocket(http::request_context& ctx);
@@ -25,6 +30,7 @@ class watch_handlers {
   std::optional<http::response> subscribe(http::request_context& ctx, feed::subscription& sub, bool sse,
                                           bool keys_in_query);
   feed::feed_env env_;
+  watch_limits limits_;
 };
 
 }  // namespace livekv::handlers

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "livekv/durability.hpp"
 #include "livekv/http/types.hpp"
 
 namespace livekv::http {
@@ -34,12 +35,12 @@ struct request_context {
   take_over_fn take_over;
   std::string_view request_id;  // the id the session gives this request (X-Request-Id)
 
-  // Set by a handler whose answer may go out only once the write-ahead log has made this ticket
-  // (store::operation's log_ticket) durable. The session waits with the other answers of its
-  // event-loop turn (net/log_wait_batch) and, should the log fail, answers read_only instead:
-  // the write was applied in memory, its outcome on disk is unknown. Not with `defer` (which would
-  // be ignored) nor `take_over`.
-  std::uint64_t durable_ticket = 0;
+  // Set by a handler whose answer may go out only once its write is durable: the ticket the
+  // store's commit outcome carries. The session waits with the other answers of its event-loop
+  // turn (net/log_wait_batch) and, should the log fail, answers read_only instead: the write was
+  // applied in memory, its outcome on disk is unknown. Not with `defer` (which would be ignored)
+  // nor `take_over`.
+  durable_ticket durable;
 };
 
 }  // namespace livekv::http

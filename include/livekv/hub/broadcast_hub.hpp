@@ -7,7 +7,10 @@
 // is cut off by its own session (see feed/feed_session), never by slowing the writer.
 //
 // Also here: read events for audit subscribers (published only when one listens), and the key
-// waiters of long-poll GETs.
+// waiters of long-poll GETs (hub/key_waiters), which the same commit path fires.
+//
+// Resumes older than the ring are read from the store's commit history (the log), behind the
+// same fetch(): a subscriber never knows which of the two served it.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -23,10 +26,11 @@
 
 #include "livekv/hub/event.hpp"
 #include "livekv/hub/history_ring.hpp"
+#include "livekv/hub/key_waiters.hpp"
 #include "livekv/hub/subscriber.hpp"
 #include "livekv/status.hpp"
+#include "livekv/store/commit_history.hpp"
 #include "livekv/store/commit_observer.hpp"
-#include "livekv/wal/log_reader.hpp"
 
 namespace livekv::hub {
 
@@ -47,16 +51,16 @@ struct hub_stats {
   std::size_t history_bytes = 0;
   std::uint64_t events_published = 0;  // write events
   std::uint64_t reads_published = 0;
-  std::uint64_t messages_sent = 0;     // to subscribers, all kinds
-  std::uint64_t events_dropped = 0;    // pending for a subscriber when it was cut off
-  std::uint64_t disconnected_lag = 0;
-  std::uint64_t disconnected_compacted = 0;
 };
+
+// Where a subscriber's fetches continue in the history older than the ring (opaque to it).
+using history_cursor = store::history_cursor;
 
 class broadcast_hub final : public store::commit_observer {
  public:
-  // `log` (may be null: --in-memory) serves resumes older than the ring; it must outlive the hub.
-  broadcast_hub(hub_options opts, const wal::log_reader* log);
+  // `history` (may be null: --in-memory) serves resumes older than the ring; it must outlive the
+  // hub.
+  broadcast_hub(hub_options opts, const store::commit_history* history);
   ~broadcast_hub() override;  // stop()
   broadcast_hub(const broadcast_hub&) = delete;
   broadcast_hub& operator=(const broadcast_hub&) = delete;
@@ -87,9 +91,9 @@ class broadcast_hub final : public store::commit_observer {
 
   // Appends the write events with revision > after, oldest first (at most `max_events`, and
   // `max_bytes` of JSON-ish footprint, at least one), from the ring or, for revisions it no longer
-  // holds, from the log (`disk` keeps the reader's place there). Thread-safe.
+  // holds, from the commit history (`cursor` keeps the caller's place there). Thread-safe.
   // Errors: history_compacted (neither holds after + 1 any more), internal (damaged log).
-  status fetch(std::uint64_t after, std::size_t max_events, std::size_t max_bytes, wal::log_position& disk,
+  status fetch(std::uint64_t after, std::size_t max_events, std::size_t max_bytes, history_cursor& cursor,
                std::vector<event_ptr>& out) const;
   // Footprint of the held events after `after` (a live subscriber's backlog).
   std::uint64_t backlog_bytes(std::uint64_t after) const;
@@ -103,25 +107,15 @@ class broadcast_hub final : public store::commit_observer {
   // Calls `done(true)` once `key` changes at a revision > after (at once when it already has, or
   // when the ring no longer tells), or `done(false)` at `deadline` or at stop(). Exactly once,
   // from the hub's thread or the caller's.
-  using waiter_fn = std::function<void(bool changed)>;
+  using waiter_fn = key_waiters::done_fn;
   void wait_for_key(std::string key, std::uint64_t after, std::chrono::steady_clock::time_point deadline,
                     waiter_fn done);
-
-  // --- counters kept for the sessions (metrics) ---
-  void count_sent(std::uint64_t n) noexcept { sent_.fetch_add(n, std::memory_order_relaxed); }
-  void count_cut_off(std::uint64_t dropped, bool compacted) noexcept;
 
   // Counters and sizes, without compact_revision() (which lists the data directory).
   hub_stats stats() const;
   const hub_options& options() const noexcept { return opts_; }
 
  private:
-  struct waiter {
-    std::string key;
-    std::uint64_t after;
-    std::chrono::steady_clock::time_point deadline;
-    waiter_fn done;
-  };
   struct member {
     std::weak_ptr<subscriber> sub;
     bool reads;
@@ -130,10 +124,10 @@ class broadcast_hub final : public store::commit_observer {
   void run();
   void signal() noexcept;
   void tick_all(std::chrono::steady_clock::time_point now);
-  event_ptr from_log(const store::replayed_commit& c) const;
+  event_ptr from_history(const store::replayed_commit& c) const;
 
   const hub_options opts_;
-  const wal::log_reader* const log_;
+  const store::commit_history* const history_;
 
   // Guards the ring. Exclusive only to push (the commit path); subscribers share it to copy events.
   mutable std::shared_mutex ring_mutex_;
@@ -145,19 +139,13 @@ class broadcast_hub final : public store::commit_observer {
   std::unordered_map<std::uint64_t, member> members_;
   std::uint64_t next_id_ = 1;
   std::atomic<std::size_t> read_subscribers_{0};
-  std::atomic<std::size_t> subscriber_count_{0};
 
   // Guards armed_. armed_count_ mirrors its size so the commit path can skip the lock.
   std::mutex armed_mutex_;
   std::vector<std::weak_ptr<subscriber>> armed_;
   std::atomic<std::size_t> armed_count_{0};
 
-  // Guards waiters_ and fired_ (waiters whose key changed, to be answered by the hub's thread).
-  mutable std::mutex waiters_mutex_;
-  std::unordered_multimap<std::string, waiter> waiters_;
-  std::vector<waiter_fn> fired_;
-  std::atomic<std::size_t> waiter_count_{0};
-  std::atomic<bool> stopped_{false};  // set under waiters_mutex_: no waiter registers after stop()
+  key_waiters waiters_;  // long-poll GETs; thread-safe on its own
 
   // Guards stopping_ and pending_'s hand-over to the hub's thread (pending_ itself is atomic so the
   // commit path only takes the lock when it flips it).
@@ -170,10 +158,6 @@ class broadcast_hub final : public store::commit_observer {
 
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> reads_published_{0};
-  std::atomic<std::uint64_t> sent_{0};
-  std::atomic<std::uint64_t> dropped_{0};
-  std::atomic<std::uint64_t> cut_lag_{0};
-  std::atomic<std::uint64_t> cut_compacted_{0};
 };
 
 }  // namespace livekv::hub

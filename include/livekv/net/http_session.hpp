@@ -9,31 +9,15 @@
 #include <optional>
 #include <string>
 
-#include "livekv/config.hpp"
-#include "livekv/http/http_metrics.hpp"
 #include "livekv/http/response_head.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/http/types.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/deadline.hpp"
 #include "livekv/net/log_wait_batch.hpp"
-#include "livekv/server_state.hpp"
-#include "livekv/store/kv_store.hpp"
-
-namespace spdlog { class logger; }
+#include "livekv/net/session_env.hpp"
 
 namespace livekv::net {
-
-// What every session needs from the server; all references outlive every session.
-struct session_env {
-  const config& cfg;
-  const http::router& routes;
-  const store::kv_store& store;
-  server_state& state;
-  connection_registry& registry;
-  spdlog::logger* access_log;  // null when the access log is off
-  http::http_metrics* metrics;  // null in tests that need none
-};
 
 // One HTTP/1.1 connection. Requests are served one at a time in arrival order (pipelined requests
 // wait in the read buffer, which bounds them). Every operation runs on the one thread of the

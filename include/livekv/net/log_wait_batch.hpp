@@ -21,9 +21,8 @@
 #include <memory>
 #include <vector>
 
+#include "livekv/durability.hpp"
 #include "livekv/status.hpp"
-
-namespace livekv::store { class kv_store; }
 
 namespace livekv::net {
 
@@ -43,11 +42,10 @@ class log_wait_batch final : public boost::asio::execution_context::service {
   static boost::asio::execution_context::id id;
   explicit log_wait_batch(boost::asio::io_context& ctx);
 
-  // Answers `w` once `ticket` (store::operation's log_ticket, non-zero) is durable in `store`'s
-  // log, after the current handler and the others already queued on this thread have run.
-  // Every waiter of one context must use the same store. Throws std::bad_alloc, having added
-  // nothing.
-  void add(const store::kv_store& store, std::uint64_t ticket, std::shared_ptr<waiter> w);
+  // Answers `w` once `ticket` (non-empty) is durable, after the current handler and the others
+  // already queued on this thread have run. Every ticket of one context must come from the same
+  // log. Throws std::bad_alloc, having added nothing.
+  void add(const durable_ticket& ticket, std::shared_ptr<waiter> w);
 
  private:
   using batch = std::vector<std::shared_ptr<waiter>>;
@@ -56,9 +54,8 @@ class log_wait_batch final : public boost::asio::execution_context::service {
   static void complete(batch& b, const status& outcome);
 
   boost::asio::io_context& ctx_;
-  const store::kv_store* store_ = nullptr;
   batch waiting_;
-  std::uint64_t ticket_ = 0;  // the newest ticket waited for
+  durable_ticket newest_;  // the newest ticket waited for: it covers the older ones
   bool posted_ = false;       // a flush() is queued
 };
 

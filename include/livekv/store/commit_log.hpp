@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "livekv/durability.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/entry.hpp"
 #include "livekv/store/operation.hpp"
@@ -57,7 +58,9 @@ class durability_listener {
   virtual void durable_through(std::uint64_t ticket) noexcept = 0;
 };
 
-class commit_log {
+// The log is also the durability (livekv/durability.hpp) whose tickets the store hands out with
+// each commit's outcome: append() returns the ticket, durability::when_durable waits for it.
+class commit_log : public durability {
  public:
   virtual ~commit_log() = default;
   // True when readers may see a commit only once it is durable (--fsync always): the store then
@@ -71,9 +74,6 @@ class commit_log {
   // I/O. Returns a ticket to pass to when_durable (0: nothing to wait for), or errc::read_only
   // when the log has failed, in which case the store does not apply the commit.
   virtual result<std::uint64_t> append(const logged_commit& c) = 0;
-  // Calls `done` (from any thread, exactly once) when the commit with `ticket` is as durable as the
-  // fsync policy promises, or with an error if the log failed first.
-  virtual void when_durable(std::uint64_t ticket, std::function<void(status)> done) = 0;
 };
 
 }  // namespace livekv::store

@@ -17,26 +17,11 @@
 #include "livekv/store/commit_observer.hpp"
 #include "livekv/store/entry.hpp"
 #include "livekv/store/key_table.hpp"
+#include "livekv/store/listing.hpp"
 #include "livekv/store/operation.hpp"
+#include "livekv/store/state_machine.hpp"
 
 namespace livekv::store {
-
-struct list_query {
-  std::string prefix;
-  std::optional<std::string> start_after;  // exclusive
-  std::size_t limit = 100;
-};
-
-struct list_item {
-  std::string key;
-  entry e;
-};
-
-struct list_page {
-  std::vector<list_item> items;
-  std::optional<std::string> next;  // last key returned, when more keys match
-  std::uint64_t revision = 0;       // the store revision the page was read at
-};
 
 struct expiry_pass {
   std::size_t expired = 0;                  // keys removed by this pass
@@ -61,7 +46,10 @@ struct store_stats {
 // are decided against, so a CAS sees the write before it — and installed into the maps, and
 // published to observers, when the log says it is durable (durable_through). A staged commit
 // whose log write fails is never installed: no reader, long-poll or feed ever sees it.
-class kv_store : private durability_listener {
+//
+// The write-ahead log reaches it only as a state_machine; the recovery-only part of that interface
+// (loading entries, replaying commits) is private here, so nothing else can call it by accident.
+class kv_store final : public state_machine, private durability_listener {
  public:
   // `clk` must outlive the store; it decides when keys with a TTL are gone.
   explicit kv_store(const clock& clk = default_clock());
@@ -72,7 +60,7 @@ class kv_store : private durability_listener {
   std::optional<entry> get(std::string_view key) const;
 
   // Keys in byte order matching the query; O(log n + limit). A limit of 0 returns no items.
-  list_page list(const list_query& q) const;
+  list_page list(const list_query& q) const override;
 
   // Checks every condition and, when all hold, applies every operation under one new revision
   // (no new revision when no operation writes). Keys must already be validated by the caller.
@@ -80,7 +68,7 @@ class kv_store : private durability_listener {
   result<commit_outcome> commit(const commit_request& req);
 
   // The revision readers see: of the last commit applied to the maps (installed, when staging).
-  std::uint64_t revision() const noexcept { return revision_.load(std::memory_order_acquire); }
+  std::uint64_t revision() const noexcept override { return revision_.load(std::memory_order_acquire); }
   store_stats stats() const;
 
   // Removes up to `max_keys` keys whose deadline has passed, each as an `expire` commit with its
@@ -89,37 +77,33 @@ class kv_store : private durability_listener {
   // it runs under the commit lock, so it must be cheap and must not call back into the store.
   expiry_pass expire_due(std::size_t max_keys, const std::function<void(std::int64_t lag_ms)>& on_expired = {});
 
-  const clock& time_source() const noexcept { return clock_; }
+  const clock& time_source() const noexcept override { return clock_; }
 
-  // --- durability hooks (used by wal/; all thread-safe) ---
+  // --- the log (state_machine; thread-safe) ---
 
   // From now on every write commit is appended to `log` before it is applied (or staged, when
   // log->visible_when_durable()). Pass nullptr to detach; commits still staged are installed when
   // the log, which must outlive the attachment, reports them durable.
-  void attach_log(commit_log* log);
+  void attach_log(commit_log* log) override;
   // Adds an observer of applied write commits; it must outlive the store's use of it. Call
   // before serving: observers are not removed.
   void add_observer(commit_observer* o);
 
-  // Forwards to the attached log; calls `done` at once (ok) when there is none.
-  void when_durable(std::uint64_t ticket, std::function<void(status)> done) const;
   // Runs `at(revision)` under the commit lock: no write commits while it runs. For cutting the log
   // at an exact revision; `at` must be quick. `revision` is the last one handed out, which may be
   // staged and not yet visible: the log holds it, the maps will once it is durable.
-  void checkpoint(const std::function<void(std::uint64_t revision)>& at);
-
-  // Recovery only (before serving): loads one snapshot entry verbatim, sets the revision, and
-  // replays a logged commit. Replay is idempotent per key against a fuzzy snapshot: an op whose key
-  // already has mod_revision >= the commit's revision is skipped (the snapshot saw its effect).
-  void load_entry(std::string_view key, const entry& e);
-  // Sizes the maps for `keys` keys up front, so loading a snapshot does not rehash as it grows.
-  void reserve(std::size_t keys);
-  void set_revision(std::uint64_t revision);
-  void replay(const replayed_commit& c);
+  void checkpoint(const std::function<void(std::uint64_t revision)>& at) override;
 
   static const clock& default_clock();
 
  private:
+  // Recovery (state_machine, before serving): see there. reserve() sizes the maps up front, so
+  // loading a snapshot does not rehash as it grows.
+  void reserve(std::size_t keys) override;
+  void load_entry(std::string_view key, const entry& e) override;
+  void set_revision(std::uint64_t revision) override;
+  void replay(const replayed_commit& c) override;
+
   struct deadline {
     std::int64_t at_ms;
     std::uint64_t mod_revision;  // the key's life the deadline belongs to
@@ -145,6 +129,9 @@ class kv_store : private durability_listener {
   };
 
   void durable_through(std::uint64_t ticket) noexcept override;
+  // `ticket` of the attached log as a durable_ticket (empty when none is attached); commit_mutex_
+  // must be held.
+  durable_ticket ticket_for(std::uint64_t ticket) const;
 
   // The entry the next commit is decided against: the last staged state of the key, else the
   // maps'. commit_mutex_ must be held.
@@ -168,8 +155,7 @@ class kv_store : private durability_listener {
   void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
 
   const clock& clock_;
-  // Written under commit_mutex_; atomic so when_durable() can read it without that lock.
-  std::atomic<commit_log*> log_{nullptr};
+  commit_log* log_ = nullptr;  // guarded by commit_mutex_
   std::vector<commit_observer*> observers_;  // guarded by commit_mutex_
 
   // Guarded by commit_mutex_: staging (see the class comment). staging_ is set while the attached

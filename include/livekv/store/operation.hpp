@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "livekv/durability.hpp"
 #include "livekv/store/entry.hpp"
 
 namespace livekv::store {
@@ -60,7 +61,9 @@ struct commit_outcome {
   std::optional<std::size_t> failed_condition;  // index into conditions, when !applied
   std::optional<entry> failed_current;          // that condition's key as it was
   std::vector<op_outcome> results;              // one per op, when applied
-  std::uint64_t log_ticket = 0;  // pass to kv_store::when_durable before acknowledging; 0 = none
+  // Acknowledge only once this is durable; empty when there is nothing to wait for. Also set when
+  // the commit wrote nothing but was decided against writes not yet durable (--fsync always).
+  durable_ticket durable;
   std::int64_t time_ms = 0;      // the commit's wall-clock time (the store clock), Unix ms
 };
 

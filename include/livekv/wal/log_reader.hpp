@@ -8,24 +8,22 @@
 #include <vector>
 
 #include "livekv/status.hpp"
-#include "livekv/store/commit_log.hpp"
+#include "livekv/store/commit_history.hpp"
 
 namespace livekv::wal {
 
-// Where a reader stopped, so the next batch continues there instead of scanning from the start
-// of the segment again. Default-constructed: nowhere yet.
-struct log_position {
-  std::uint64_t segment = 0;  // the segment's first revision (its name); 0 = none
-  std::uint64_t offset = 0;   // of the next frame to read in it
-};
+// Where a reader stopped: `segment` is the first revision (the name) of the segment it reads, 0 =
+// none yet; `offset` that of the next frame to read in it.
+using log_position = store::history_cursor;
 
-class log_reader {
+// The log as the store's commit history (the live feed's resumes past its memory read it).
+class log_reader final : public store::commit_history {
  public:
   explicit log_reader(std::string dir) : dir_(std::move(dir)) {}
 
   // The oldest revision the segments on disk hold (the first segment's name), or nullopt when
   // there is no segment. Thread-safe.
-  std::optional<std::uint64_t> first_revision() const;
+  std::optional<std::uint64_t> first_revision() const override;
 
   // Appends to `out` the commits with revision > after_rev, oldest first, at most `max_commits`
   // and stopping once `max_bytes` of payload were read; updates `pos`. Stops early (without error)
@@ -33,7 +31,7 @@ class log_reader {
   // Errors: errc::history_compacted when the segment holding after_rev + 1 is gone (compacted by a
   // snapshot); errc::internal when a record is damaged.
   status read_after(std::uint64_t after_rev, std::size_t max_commits, std::size_t max_bytes, log_position& pos,
-                    std::vector<store::replayed_commit>& out) const;
+                    std::vector<store::replayed_commit>& out) const override;
 
  private:
   std::vector<std::uint64_t> segments() const;  // first revisions, ascending

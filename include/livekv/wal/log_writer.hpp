@@ -71,7 +71,7 @@ class log_writer final : public store::commit_log {
   bool visible_when_durable() const noexcept override { return opts_.policy == fsync_policy::always; }
   void set_durability_listener(store::durability_listener* l) noexcept override;
 
-  // Call under the store's commit lock (kv_store::checkpoint): frames appended after this call go
+  // Call under the store's commit lock (store::state_machine::checkpoint): frames appended after this call go
   // to a new segment whose first revision is `next_revision`.
   void cut(std::uint64_t next_revision);
   // Blocks until everything appended so far is written and fsynced. Errors: the log failed.

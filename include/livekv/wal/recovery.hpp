@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "livekv/status.hpp"
-#include "livekv/store/kv_store.hpp"
+#include "livekv/store/state_machine.hpp"
 #include "livekv/wal/snapshot.hpp"
 
 namespace livekv::wal {
@@ -53,6 +53,6 @@ struct recovery_report {
 //    revision they held, epoch raised. Another epoch (the flag left set after it did its work) is
 //    ignored with a warning, and recovery proceeds as usual.
 // Errors: errc::internal with the sentence an operator needs (what is wrong, where, what to do).
-result<recovery_report> recover(store::kv_store& store, const std::string& dir, const recovery_options& opts);
+result<recovery_report> recover(store::state_machine& store, const std::string& dir, const recovery_options& opts);
 
 }  // namespace livekv::wal

@@ -10,14 +10,14 @@
 //
 // A snapshot is fuzzy: it is copied while writers go on, so each key is as it was at some moment
 // between start_revision and end_revision. It is made consistent at recovery by replaying the log
-// from start_revision + 1 (kv_store::replay skips what a key already reflects).
+// from start_revision + 1 (store::state_machine::replay skips what a key already reflects).
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "livekv/status.hpp"
-#include "livekv/store/kv_store.hpp"
+#include "livekv/store/state_machine.hpp"
 
 namespace livekv::wal {
 
@@ -38,12 +38,12 @@ std::optional<std::uint64_t> parse_snapshot_name(const std::string& name);
 // its shared lock (writers wait at most one chunk), to a temporary file; fsyncs it; calls
 // `before_publish` (which must make the log durable up to now, so that everything the snapshot saw
 // is in the log too); renames it into place and fsyncs the directory.
-result<snapshot_info> write_snapshot(const store::kv_store& store, const std::string& dir, std::uint64_t start_revision,
+result<snapshot_info> write_snapshot(const store::state_machine& store, const std::string& dir, std::uint64_t start_revision,
                                      const std::function<status()>& before_publish);
 
 // Loads a snapshot file into an empty store and sets its revision to the snapshot's end revision.
 // Errors: errc::internal naming the file and the offset of the damage.
-result<snapshot_info> load_snapshot(store::kv_store& store, const std::string& path);
+result<snapshot_info> load_snapshot(store::state_machine& store, const std::string& path);
 
 // The end revision a snapshot file's footer names, read without loading its entries (recovery
 // uses it to learn how far the revisions of a file it sets aside reached); nullopt when no footer

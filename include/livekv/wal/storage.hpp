@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "livekv/status.hpp"
-#include "livekv/store/kv_store.hpp"
+#include "livekv/store/state_machine.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
 #include "livekv/wal/snapshot.hpp"
@@ -43,7 +43,7 @@ struct storage_status {
 // Thread-safe. The store must outlive it.
 class storage {
  public:
-  storage(store::kv_store& store, storage_options opts);
+  storage(store::state_machine& store, storage_options opts);
   ~storage();  // close()
 
   // Creates the directory, recovers the store from it, opens a new log segment and attaches the
@@ -64,7 +64,7 @@ class storage {
   result<snapshot_info> take_snapshot();
   void on_log_growth(std::uint64_t bytes);
 
-  store::kv_store& store_;
+  store::state_machine& store_;
   const storage_options opts_;
   std::thread snapshot_thread_;
 
