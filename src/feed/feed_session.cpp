@@ -30,8 +30,8 @@ std::string progress_json(std::uint64_t rev) { return "{\"op\":\"progress\",\"re
 
 }  // namespace
 
-feed_session::feed_session(const feed_env& env, subscription sub, asio::any_io_executor strand)
-    : env_(env), sub_(std::move(sub)), strand_(std::move(strand)), kill_timer_(strand_) {
+feed_session::feed_session(const feed_env& env, subscription sub, asio::any_io_executor executor)
+    : env_(env), sub_(std::move(sub)), executor_(std::move(executor)), kill_timer_(executor_) {
   env_.state.connections.fetch_add(1, std::memory_order_relaxed);
   env_.state.connections_total.fetch_add(1, std::memory_order_relaxed);
   last_sent_ns_.store(now_ns(), std::memory_order_relaxed);
@@ -44,7 +44,7 @@ feed_session::~feed_session() {
 }
 
 void feed_session::begin() {
-  started_ = true;
+  phase_ = phase::ready;
   env_.registry.add(shared_from_this());
   if (env_.state.draining.load(std::memory_order_acquire)) {
     finish_reason_ = "server shutting down";
@@ -74,7 +74,7 @@ void feed_session::send_control(std::string_view name, std::string json) {
 }
 
 void feed_session::pump() {
-  if (!started_ || ended_ || writing_ || finishing_) return;
+  if (phase_ != phase::ready) return;
   batch_.clear();
   if (overflow_pending_) {
     // The last message of a subscriber cut off: where to resume from.
@@ -88,7 +88,7 @@ void feed_session::pump() {
     }
     if (!finish_reason_.empty()) {
       if (batch_.empty()) {
-        finishing_ = true;
+        phase_ = phase::finishing;
         return finish(finish_reason_, going_away_);
       }
     } else {
@@ -100,17 +100,17 @@ void feed_session::pump() {
         batch_.push_back(message{hub::event_kind_name(ev->kind), std::nullopt, std::move(ev), text, {}});
       }
       if (batch_.size() < batch_events) fill();
-      if (ended_ || overflow_pending_) return pump();
+      if (phase_ == phase::ended || overflow_pending_) return pump();
     }
   }
   if (batch_.empty()) {
     // Nothing to send: sleep until the hub has something newer than after_. An idle session keeps
     // no batch capacity (up to 256 messages' worth), so 10,000 quiet subscribers stay small.
     std::vector<message>().swap(batch_);
-    if (!env_.hub.arm(weak_from_this(), after_)) asio::post(strand_, [s = self()] { s->pump(); });
+    if (!env_.hub.arm(weak_from_this(), after_)) asio::post(executor_, [s = self()] { s->pump(); });
     return;
   }
-  writing_ = true;
+  phase_ = phase::writing;
   last_sent_ns_.store(now_ns(), std::memory_order_relaxed);
   write(batch_);
 }
@@ -138,8 +138,8 @@ void feed_session::fill() {
 }
 
 void feed_session::written(boost::beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (ended_) return;
+  if (phase_ == phase::ended) return;
+  if (phase_ == phase::writing) phase_ = phase::ready;
   if (ec) {
     ended();
     return abort();
@@ -150,8 +150,8 @@ void feed_session::written(boost::beast::error_code ec, std::size_t) {
 }
 
 void feed_session::ended() {
-  if (ended_) return;
-  ended_ = true;
+  if (phase_ == phase::ended) return;
+  phase_ = phase::ended;
   cut_.store(true, std::memory_order_relaxed);
   kill_timer_.cancel();
   control_.clear();
@@ -176,7 +176,7 @@ void feed_session::tick(steady::time_point now, std::uint64_t head) noexcept {
                     std::chrono::duration_cast<std::chrono::nanoseconds>(env_.settings.progress).count();
   if (!lag && !idle) return;
   if (tick_posted_.exchange(true, std::memory_order_acq_rel)) return;
-  asio::post(strand_, [s = self(), lag] {
+  asio::post(executor_, [s = self(), lag] {
     s->tick_posted_.store(false, std::memory_order_relaxed);
     if (lag) return s->check_lag();
     s->progress();
@@ -184,7 +184,7 @@ void feed_session::tick(steady::time_point now, std::uint64_t head) noexcept {
 }
 
 void feed_session::check_lag() {
-  if (ended_ || cut_.load(std::memory_order_relaxed)) return;
+  if (phase_ == phase::ended || cut_.load(std::memory_order_relaxed)) return;
   const auto head = env_.hub.head();
   if (!lagging(head, after_)) return;
   cut_off("fell " + std::to_string(head - after_) + " events behind (--feed-queue-messages " +
@@ -195,7 +195,7 @@ void feed_session::check_lag() {
 }
 
 void feed_session::progress() {
-  if (ended_ || writing_ || !finish_reason_.empty() || !control_.empty()) return;
+  if (phase_ == phase::ended || phase_ == phase::writing || !finish_reason_.empty() || !control_.empty()) return;
   // Only when idle: position == what was delivered, so the bookmark is a safe resume point.
   control_.push_back(message{"progress", after_, nullptr, nullptr, progress_json(after_)});
   pump();
@@ -204,8 +204,8 @@ void feed_session::progress() {
 void feed_session::on_read(const hub::event_ptr& ev) noexcept {
   std::vector<bool> unused;
   if (cut_.load(std::memory_order_relaxed) || sub_.filter.judge(*ev, unused) == hub::filter::verdict::skip) return;
-  asio::post(strand_, [s = self(), ev] {
-    if (s->ended_ || !s->finish_reason_.empty()) return;
+  asio::post(executor_, [s = self(), ev] {
+    if (s->phase_ == phase::ended || !s->finish_reason_.empty()) return;
     if (s->reads_.size() >= s->env_.settings.queue_messages) s->cut_off("too many read events pending", false);
     else s->reads_.push_back(ev);
     s->pump();
@@ -213,11 +213,11 @@ void feed_session::on_read(const hub::event_ptr& ev) noexcept {
 }
 
 void feed_session::wake() noexcept {
-  asio::post(strand_, [s = self()] { s->pump(); });
+  asio::post(executor_, [s = self()] { s->pump(); });
 }
 
 void feed_session::cut_off(std::string reason, bool compacted) {
-  if (ended_ || cut_.exchange(true, std::memory_order_relaxed)) return;
+  if (phase_ == phase::ended || cut_.exchange(true, std::memory_order_relaxed)) return;
   const auto head = env_.hub.head();
   env_.counters.count_cut_off(head > after_ ? head - after_ : 0, compacted);
   spdlog::info("feed subscriber cut off at revision {}: {}", after_, reason);
@@ -226,26 +226,26 @@ void feed_session::cut_off(std::string reason, bool compacted) {
   overflow_pending_ = true;
   finish_reason_ = compacted ? "history compacted; re-read the state" : "overflow; resume with since=" + std::to_string(after_);
   going_away_ = false;
-  if (writing_) arm_kill_timer();
+  if (phase_ == phase::writing) arm_kill_timer();
   // The caller pumps (the overflow message goes out once the write in flight is done).
 }
 
 void feed_session::arm_kill_timer() {
   kill_timer_.expires_after(stuck_write_grace);
   kill_timer_.async_wait([s = self()](boost::beast::error_code ec) {
-    if (ec || s->ended_) return;
+    if (ec || s->phase_ == phase::ended) return;
     s->ended();
     s->abort();
   });
 }
 
 void feed_session::drain() {
-  asio::post(strand_, [s = self()] {
-    if (s->ended_ || !s->finish_reason_.empty()) return;
+  asio::post(executor_, [s = self()] {
+    if (s->phase_ == phase::ended || !s->finish_reason_.empty()) return;
     s->finish_reason_ = "server shutting down";
     s->going_away_ = true;
     s->control_.clear();
-    if (s->writing_) s->arm_kill_timer();
+    if (s->phase_ == phase::writing) s->arm_kill_timer();
     s->pump();
   });
 }

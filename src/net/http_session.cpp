@@ -89,7 +89,7 @@ void http_session::drain() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
     // An idle connection has nothing in flight: close it now. A busy one closes after its answer.
-    if (self->idle_) self->close();
+    if (self->phase_ == phase::waiting) self->close();
   });
 }
 
@@ -98,14 +98,13 @@ void http_session::wait_for_request() {
   // Bytes of a pipelined request may already be buffered; otherwise wait for the first byte
   // under the idle timeout, and only then start the (shorter) request timeout.
   if (buffer_.size() > 0) return start_request();
-  idle_ = true;
+  phase_ = phase::waiting;
   deadline_.set(env_.settings.idle_timeout);
   socket_.async_read_some(buffer_.prepare(first_read_bytes),
                           beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
 }
 
 void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
-  idle_ = false;
   if (ec) return close();  // peer closed, idle timeout, or drain
   buffer_.commit(n);
   start_request();
@@ -113,6 +112,8 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 
 void http_session::start_request() {
   deadline_.clear();  // a request that is complete in the buffer needs no timeout at all
+  phase_ = phase::reading;
+  then_ = after_answer::next_request;
   timed_ = false;
   request_started_ = std::chrono::steady_clock::now();
   bytes_in_ = 0;
@@ -195,7 +196,7 @@ void http_session::on_header() {
                                       : "no route for " + std::string(http::split_target(req.target()).path),
                                   req.version());
     if (!match_.allow.empty()) res.set(bhttp::field::allow, match_.allow);
-    linger_ = !parser_->is_done();
+    if (!parser_->is_done()) then_ = after_answer::linger_and_close;
     return send(std::move(res), parser_->is_done() && req.keep_alive());
   }
   const auto length = parser_->content_length();
@@ -267,6 +268,7 @@ void http_session::on_body_bytes(beast::error_code ec, std::size_t n) {
 
 void http_session::serve() {
   deadline_.clear();  // a handler may take its time (a durable write waits for fsync)
+  phase_ = phase::serving;
   http::request& req = parser_->get();
   env_.state.requests_total.fetch_add(1, std::memory_order_relaxed);
   const auto target = http::split_target(req.target());
@@ -279,61 +281,61 @@ void http_session::serve() {
   http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_, {}};
   try {
     http::response res = (*match_.target)(ctx);
-    if (ctx.take_over) {
-      // The connection becomes a stream owned by someone else; account for the request here.
-      req_method_ = req.method();
-      if (env_.access_log) req_target_ = std::string(req.target());
-      res_.emplace(std::move(res));
-      log_access(0);
-      res_.reset();
-      auto take_over = std::move(ctx.take_over);
-      http::request taken = parser_->release();
-      parser_.reset();
-      deadline_.cancel();
-      // Streams use blocking-mode semantics of their own (Beast's stream owns its timeouts).
-      beast::error_code ec;
-      socket_.non_blocking(false, ec);
-      return take_over(beast::tcp_stream(asio::ip::tcp::socket(std::move(socket_))), std::move(buffer_),
-                       std::move(taken));
-    }
-    if (ctx.durable) {
-      // A write: answered once its log record is durable, with the turn's other writes. The
-      // connection serves nothing else meanwhile, so pipelined answers keep their order.
-      res_.emplace(std::move(res));
-      durable_keep_alive_ = req.keep_alive();
-      log_wait_.add(ctx.durable, shared_from_this());
-      return;
-    }
-    if (ctx.defer) {
-      // The answer waits (a long-poll, a snapshot); the connection serves nothing else meanwhile, so
-      // later pipelined requests wait too and answers keep their order.
-      res_.emplace(std::move(res));
-      const bool keep_alive = req.keep_alive();
-      in_defer_ = true;
-      ctx.defer([self = shared_from_this(), keep_alive](std::optional<http::response> r) {
-        // Answered before defer() returned, on this thread (a long-poll whose key changed): keep
-        // the answer and send it below, rather than a round trip through the event loop.
-        if (self->socket_.get_executor().running_in_this_thread() && self->in_defer_) {
-          self->early_ = std::move(r);
-          self->answered_early_ = true;
-          return;
-        }
-        asio::post(self->socket_.get_executor(),
-                   [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
-      });
-      in_defer_ = false;
-      if (answered_early_) {
-        answered_early_ = false;
-        resume(std::exchange(early_, std::nullopt), keep_alive);
-      }
-      return;
-    }
+    if (ctx.take_over) return hand_over(ctx, std::move(res));
+    if (ctx.durable) return await_log(ctx.durable, std::move(res), req.keep_alive());
+    if (ctx.defer) return await_answer(ctx, std::move(res), req.keep_alive());
     send(std::move(res), req.keep_alive());
   } catch (const std::exception& e) {
     // Handlers report errors as values; reaching here is a bug (or out of memory), never bad input.
     spdlog::error("handler for {} {} threw: {}", req.method_string(), req.target(), e.what());
     send(http::make_problem(errc::internal, "internal error", req.version()), false);
   }
+}
+
+void http_session::hand_over(http::request_context& ctx, http::response&& res) {
+  // The connection becomes a stream owned by someone else; account for the request here.
+  req_method_ = ctx.req.method();
+  if (env_.access_log) req_target_ = std::string(ctx.req.target());
+  res_.emplace(std::move(res));
+  log_access(0);
+  res_.reset();
+  auto take_over = std::move(ctx.take_over);
+  http::request taken = parser_->release();
+  parser_.reset();
+  deadline_.cancel();
+  phase_ = phase::closed;  // to this session: the socket is the stream's now
+  // Streams use blocking-mode semantics of their own (Beast's stream owns its timeouts).
+  beast::error_code ec;
+  socket_.non_blocking(false, ec);
+  take_over(beast::tcp_stream(asio::ip::tcp::socket(std::move(socket_))), std::move(buffer_), std::move(taken));
+}
+
+void http_session::await_log(const durable_ticket& ticket, http::response&& res, bool keep_alive) {
+  // A write: answered once its log record is durable, with the turn's other writes. The
+  // connection serves nothing else meanwhile, so pipelined answers keep their order.
+  res_.emplace(std::move(res));
+  durable_keep_alive_ = keep_alive;
+  phase_ = phase::awaiting;
+  log_wait_.add(ticket, shared_from_this());
+}
+
+void http_session::await_answer(http::request_context& ctx, http::response&& res, bool keep_alive) {
+  // The answer waits (a long-poll, a snapshot); the connection serves nothing else meanwhile, so
+  // later pipelined requests wait too and answers keep their order.
+  res_.emplace(std::move(res));
+  phase_ = phase::deferring;
+  ctx.defer([self = shared_from_this(), keep_alive](std::optional<http::response> r) {
+    // Answered before defer() returned, on this thread (a long-poll whose key changed): keep the
+    // answer and send it below, rather than a round trip through the event loop.
+    if (self->socket_.get_executor().running_in_this_thread() && self->phase_ == phase::deferring) {
+      self->early_.emplace(early_answer{std::move(r)});
+      return;
+    }
+    asio::post(self->socket_.get_executor(),
+               [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
+  });
+  phase_ = phase::awaiting;
+  if (early_) resume(std::exchange(early_, std::nullopt)->replacement, keep_alive);
 }
 
 void http_session::resume(std::optional<http::response> replacement, bool keep_alive) {
@@ -357,7 +359,7 @@ void http_session::on_log_done(const status& outcome) {
 void http_session::reject(errc code, std::string detail) {
   const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
   // The rest of the request is unread and unframed: the connection cannot be reused.
-  linger_ = true;
+  then_ = after_answer::linger_and_close;
   send(http::make_problem(code, detail, version), false);
 }
 
@@ -373,8 +375,10 @@ void http_session::send(http::response&& res, bool keep_alive) {
     if (http::is_sane_request_id(given)) request_id_ = std::string(given);
   }
   if (request_id_.empty()) request_id_ = http::make_request_id();
-  closing_ = !keep_alive || draining_ || env_.state.draining;
-  res.keep_alive(!closing_);
+  if (then_ == after_answer::next_request && (!keep_alive || draining_ || env_.state.draining))
+    then_ = after_answer::close;
+  phase_ = phase::writing;
+  res.keep_alive(then_ == after_answer::next_request);
   const auto code = res.result();
   if (code == bhttp::status::not_modified || code == bhttp::status::no_content) {
     res.body().clear();
@@ -435,7 +439,7 @@ void http_session::written(std::size_t n) {
   log_access(n);
   res_.reset();
   parser_.reset();
-  if (closing_) return close();
+  if (then_ != after_answer::next_request) return close();
   // A pipelined request already in the buffer is started from the event loop rather than from
   // here: a write that completed at once would otherwise recurse once per buffered request.
   if (buffer_.size() > 0) {
@@ -481,11 +485,12 @@ void http_session::log_access(std::size_t bytes) {
 void http_session::close() {
   beast::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  if (linger_ && !ec) {
+  phase_ = phase::closed;
+  if (then_ == after_answer::linger_and_close && !ec) {
     // Closing with unread request bytes makes the kernel send RST, which can destroy our error
     // response before the client reads it. Read and discard (briefly, boundedly) until the client
     // has seen our FIN and closed its side.
-    linger_ = false;
+    then_ = after_answer::close;
     deadline_.set(std::chrono::seconds(2));
     return discard_input();
   }

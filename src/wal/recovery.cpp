@@ -194,6 +194,94 @@ status discard(store::state_machine& store, const std::string& dir, const listin
 }
 
 // The normal path: the newest snapshot, then the log after it.
+// The valid frames at the start of `data` (up to the first damage or the end).
+std::uint64_t count_frames(std::string_view data) {
+  frame_reader reader(data);
+  frame f;
+  std::uint64_t n = 0;
+  while (reader.next(f) == frame_reader::result::ok) ++n;
+  return n;
+}
+
+// Loads the newest snapshot, if any, into `store` (the log older ones need was deleted when it was
+// taken). Returns its end revision (0: none).
+result<std::uint64_t> load_newest_snapshot(store::state_machine& store, const listing& l, recovery_report& rep) {
+  if (l.snapshots.empty()) return std::uint64_t{0};
+  const std::string& path = l.snapshots.rbegin()->second;
+  auto info = load_snapshot(store, path);
+  if (!info) {
+    return status(errc::internal, info.error().message() +
+                                      ". Recovery cannot go on without it: restore it from a backup, or move it "
+                                      "aside to try an older snapshot (usable only if the log reaches back to it), or " +
+                                      discard_option(rep.epoch) + ".");
+  }
+  rep.snapshot_revision = info->start_revision;
+  rep.snapshot_entries = info->entries;
+  return info->end_revision;
+}
+
+// Where replaying a segment stopped short: what is wrong, at which offset, and how many valid
+// records from there to the segment's end recovery would drop. Empty `what`: no damage.
+struct damage_found {
+  std::string what;
+  std::uint64_t offset = 0;
+  std::uint64_t dropped = 0;
+};
+
+// Replays the commits of one segment (named by its `first` revision) after `start`, each of which
+// must be `expected` (advanced as they are). A torn write at the end of the `last` segment is cut
+// off with a warning; other damage is returned. Errors: the file cannot be read or truncated.
+result<damage_found> replay_segment(store::state_machine& store, const std::string& path, std::uint64_t first, bool last,
+                                    std::uint64_t start, std::uint64_t& expected, recovery_report& rep) {
+  auto data = io::read_whole_file(path);
+  if (!data) return data.error();
+  damage_found d;
+  if (first > expected) {
+    // A segment is named by its first revision: the segments that held the ones between are
+    // gone. Read on, and an empty segment here would let those revisions be handed out again.
+    d.what = "revisions " + std::to_string(expected) + " to " + std::to_string(first - 1) +
+             " are in no log segment (a segment before this one is missing)";
+    d.dropped = count_frames(*data);
+    return d;
+  }
+  frame_reader reader(*data);
+  frame f;
+  for (;;) {
+    const auto r = reader.next(f);
+    if (r == frame_reader::result::end) return d;
+    if (r == frame_reader::result::torn_tail && last) {
+      rep.truncated_bytes = data->size() - reader.offset();
+      rep.warnings.push_back("dropped a torn write of " + std::to_string(rep.truncated_bytes) + " bytes at the end of " +
+                             path + " (offset " + std::to_string(reader.offset()) + ")");
+      if (auto s = io::truncate_file(path, reader.offset()); !s) return s;
+      return d;
+    }
+    if (r != frame_reader::result::ok) {
+      d.what = reader.reason();
+      d.offset = reader.offset();
+      d.dropped = reader.frames_after_damage();
+      return d;
+    }
+    auto c = decode_commit(f.payload);
+    if (!c || f.type != frame_type::commit) {
+      d.what = c ? "unexpected frame type" : c.error().message();
+    } else if (c->revision <= start) {
+      continue;
+    } else if (c->revision != expected) {
+      d.what = "revision " + std::to_string(c->revision) + " where " + std::to_string(expected) + " was expected";
+    } else {
+      store.replay(*c);
+      ++rep.records_replayed;
+      ++expected;
+      continue;
+    }
+    // This frame and the valid ones after it.
+    d.offset = f.offset;
+    d.dropped = 1 + count_frames(std::string_view(*data).substr(f.offset + frame_header_bytes + f.payload.size()));
+    return d;
+  }
+}
+
 status replay(store::state_machine& store, const std::string& dir, const listing& l, bool repair, recovery_report& rep) {
   // Before reading a byte: does the log begin where the newest snapshot (or revision 1) needs it
   // to? Segments that begin at or before start + 1 can serve; the last of them is the first read.
@@ -202,21 +290,8 @@ status replay(store::state_machine& store, const std::string& dir, const listing
     if (!l.segments.empty() && l.segments.begin()->first > start + 1)
       return missing_history(dir, start, l.segments.begin()->first, rep.epoch);
   }
-  std::uint64_t snapshot_end = 0;
-  // Only the newest snapshot is used: the log older ones need was deleted when it was taken.
-  if (!l.snapshots.empty()) {
-    const std::string& path = l.snapshots.rbegin()->second;
-    auto info = load_snapshot(store, path);
-    if (!info) {
-      return status(errc::internal, info.error().message() +
-                                        ". Recovery cannot go on without it: restore it from a backup, or move it "
-                                        "aside to try an older snapshot (usable only if the log reaches back to it), or " +
-                                        discard_option(rep.epoch) + ".");
-    }
-    rep.snapshot_revision = info->start_revision;
-    rep.snapshot_entries = info->entries;
-    snapshot_end = info->end_revision;
-  }
+  auto snapshot_end = load_newest_snapshot(store, l, rep);
+  if (!snapshot_end) return snapshot_end.error();
 
   const std::uint64_t start = rep.snapshot_revision;
   std::uint64_t expected = start + 1;
@@ -224,83 +299,28 @@ status replay(store::state_machine& store, const std::string& dir, const listing
     const auto next = std::next(it);
     if (next != l.segments.end() && next->first <= start + 1) continue;  // wholly covered by the snapshot
     ++rep.segments;
-    const bool last = next == l.segments.end();
-    auto data = io::read_whole_file(it->second);
-    if (!data) return data.error();
-    std::string damage;
-    std::uint64_t at = 0;       // offset of the damage in this segment
-    std::uint64_t dropped = 0;  // valid records from the damage to the end of this segment
-    if (it->first > expected) {
-      // A segment is named by its first revision: the segments that held the ones between are
-      // gone. Read on, and an empty segment here would let those revisions be handed out again.
-      damage = "revisions " + std::to_string(expected) + " to " + std::to_string(it->first - 1) +
-               " are in no log segment (a segment before this one is missing)";
-      frame_reader count(*data);
-      frame g;
-      while (count.next(g) == frame_reader::result::ok) ++dropped;
-    }
-    frame_reader reader(*data);
-    frame f;
-    while (damage.empty()) {
-      const auto r = reader.next(f);
-      if (r == frame_reader::result::end) break;
-      if (r == frame_reader::result::torn_tail && last) {
-        rep.truncated_bytes = data->size() - reader.offset();
-        rep.warnings.push_back("dropped a torn write of " + std::to_string(rep.truncated_bytes) + " bytes at the end of " +
-                               it->second + " (offset " + std::to_string(reader.offset()) + ")");
-        if (auto s = io::truncate_file(it->second, reader.offset()); !s) return s;
-        break;
-      }
-      if (r != frame_reader::result::ok) {
-        damage = reader.reason();
-        at = reader.offset();
-        dropped = reader.frames_after_damage();
-        break;
-      }
-      auto c = decode_commit(f.payload);
-      if (!c || f.type != frame_type::commit) {
-        damage = c ? "unexpected frame type" : c.error().message();
-      } else if (c->revision <= start) {
-        continue;
-      } else if (c->revision != expected) {
-        damage = "revision " + std::to_string(c->revision) + " where " + std::to_string(expected) + " was expected";
-      } else {
-        store.replay(*c);
-        ++rep.records_replayed;
-        ++expected;
-        continue;
-      }
-      // This frame and the valid ones after it.
-      at = f.offset;
-      dropped = 1;
-      frame_reader count(std::string_view(*data).substr(f.offset + frame_header_bytes + f.payload.size()));
-      frame g;
-      while (count.next(g) == frame_reader::result::ok) ++dropped;
-    }
-    if (damage.empty()) continue;
+    auto d = replay_segment(store, it->second, it->first, next == l.segments.end(), start, expected, rep);
+    if (!d) return d.error();
+    if (d->what.empty()) continue;
 
     // Count what later segments hold, too: repair drops them.
     for (auto later = next; later != l.segments.end(); ++later) {
-      auto more = io::read_whole_file(later->second);
-      if (!more) continue;
-      frame_reader fr(*more);
-      frame g;
-      while (fr.next(g) == frame_reader::result::ok) ++dropped;
+      if (auto more = io::read_whole_file(later->second)) d->dropped += count_frames(*more);
     }
-    const std::string where = it->second + " at offset " + std::to_string(at) + ": " + damage;
+    const std::string where = it->second + " at offset " + std::to_string(d->offset) + ": " + d->what;
     const std::uint64_t kept = expected - 1;
     if (!repair)
-      return status(errc::internal, "the log is damaged in " + where + "; " + std::to_string(dropped) +
+      return status(errc::internal, "the log is damaged in " + where + "; " + std::to_string(d->dropped) +
                                         " records follow the damage." + repair_hint(kept));
     // The damaged record was a commit at `expected`, and may have been acknowledged; so may every
     // record after it, and every write the snapshot saw (up to its end revision).
     auto highest = highest_in_segments(it, l.segments.end());
     if (!highest) return highest.error();
-    const std::uint64_t past = std::max({*highest, expected, snapshot_end});
-    rep.dropped_records = dropped;
+    const std::uint64_t past = std::max({*highest, expected, *snapshot_end});
+    rep.dropped_records = d->dropped;
     if (auto s = continue_past(store, dir, l, past, rep); !s) return s;
     rep.warnings.push_back("--repair: the log is damaged in " + where + "; kept the store as it was at revision " +
-                           std::to_string(kept) + " and dropped " + std::to_string(dropped) +
+                           std::to_string(kept) + " and dropped " + std::to_string(d->dropped) +
                            " records; moved the snapshot and log files into " + rep.moved_aside +
                            "; revisions continue at " + std::to_string(past + 1) +
                            ", past the highest one the dropped records held (" + std::to_string(past) + "); epoch " +
@@ -309,9 +329,9 @@ status replay(store::state_machine& store, const std::string& dir, const listing
   }
   // A fuzzy snapshot may reflect writes up to its end revision; the log it was published with
   // reaches at least that far. Less means segments are missing: serving would reuse revisions.
-  if (expected - 1 < snapshot_end) {
+  if (expected - 1 < *snapshot_end) {
     return status(errc::internal, "the log ends at revision " + std::to_string(expected - 1) +
-                                      " but the snapshot reflects writes up to revision " + std::to_string(snapshot_end) +
+                                      " but the snapshot reflects writes up to revision " + std::to_string(*snapshot_end) +
                                       ": log segments after the snapshot are missing (from " + segment_name(expected) +
                                       " on). Put them back (or restore the directory from a backup), or " +
                                       discard_option(rep.epoch) + ".");

@@ -67,7 +67,7 @@ class feed_session : public hub::subscriber,
  public:
   ~feed_session() override;
 
-  // hub::subscriber — any thread; they only post to the strand.
+  // hub::subscriber — any thread; they only post to the session's thread.
   void wake() noexcept override;
   void tick(std::chrono::steady_clock::time_point now, std::uint64_t head) noexcept override;
   void on_read(const hub::event_ptr& ev) noexcept override;
@@ -75,9 +75,9 @@ class feed_session : public hub::subscriber,
   void drain() override;
 
  protected:
-  feed_session(const feed_env& env, subscription sub, boost::asio::any_io_executor strand);
+  feed_session(const feed_env& env, subscription sub, boost::asio::any_io_executor executor);
 
-  // --- for the transports, on the strand ---
+  // --- for the transports, on the session's thread ---
   // Registers with the hub and starts pumping; the first message is a progress bookmark. Call once
   // the transport is ready to write (handshake done).
   void begin();
@@ -87,10 +87,10 @@ class feed_session : public hub::subscriber,
   void ended();
   // Queue a control message (pong, error) and send it soon.
   void send_control(std::string_view name, std::string json);
-  bool is_ended() const noexcept { return ended_; }
+  bool is_ended() const noexcept { return phase_ == phase::ended; }
   const feed_env& env() const noexcept { return env_; }
 
-  // --- what a transport provides, called on the strand ---
+  // --- what a transport provides, called on the session's thread ---
   // Write the whole batch, then call written(). Exactly one write at a time.
   virtual void write(const std::vector<message>& batch) = 0;
   // Finish the stream after the last write: close frame / connection close with `reason`.
@@ -108,12 +108,25 @@ class feed_session : public hub::subscriber,
   bool lagging(std::uint64_t head, std::uint64_t position) const;
   std::shared_ptr<feed_session> self() { return shared_from_this(); }
 
+  // Where the session is; changed only on its thread:
+  //   starting   the transport's handshake is under way (nothing is pumped yet)
+  //   ready      pumping: a batch is built whenever there is something to send, else the
+  //              session is armed with the hub and sleeps
+  //   writing    one batch is being written (never two at once)
+  //   finishing  the transport is closing the stream (finish() was called)
+  //   ended      the transport is gone: nothing more happens but teardown
+  // starting → ready ⇄ writing → finishing → ended; ended can follow any phase (an error, the
+  // kill timer of a write that does not complete).
+  enum class phase : std::uint8_t { starting, ready, writing, finishing, ended };
+
   const feed_env env_;  // references, copied: the handler that made the session is gone
   const subscription sub_;
-  boost::asio::any_io_executor strand_;
+  // The connection's thread: its io_context runs on one thread (net/io_pool), so posting here
+  // serializes every handler of the session without a strand.
+  boost::asio::any_io_executor executor_;
   boost::asio::steady_timer kill_timer_;
 
-  // Strand only.
+  // On the session's thread only.
   std::uint64_t id_ = 0;            // in the hub; 0 = not registered
   std::uint64_t after_ = 0;         // every write event <= after_ was sent or filtered out
   hub::history_cursor history_;     // where a resume reads the history older than the hub's ring
@@ -121,13 +134,13 @@ class feed_session : public hub::subscriber,
   std::deque<hub::event_ptr> reads_;  // read events waiting
   std::vector<message> batch_;      // being written
   std::vector<bool> keep_;          // scratch for filter::judge
-  std::string finish_reason_;       // set: finish after the message in flight
+  phase phase_ = phase::starting;
+  // How the session will end, once that is decided: finish after the message in flight, with
+  // this reason, as "going away" (a drain) or as an error; a subscriber cut off first gets
+  // {"op":"overflow"} with its resume point.
+  std::string finish_reason_;       // set: the end is decided
   bool going_away_ = false;
   bool overflow_pending_ = false;   // send {"op":"overflow"} next, then finish
-  bool started_ = false;
-  bool writing_ = false;
-  bool finishing_ = false;
-  bool ended_ = false;
 
   // Read by the hub's thread in tick().
   std::atomic<std::uint64_t> position_{0};

@@ -58,6 +58,11 @@ class http_session : public connection_registry::member,
   // Reads more of the current request: the request timeout starts with its first wait.
   void read_more(std::size_t max_bytes, handler_fn next);
   void serve();
+  // serve()'s three ways besides answering at once: the connection becomes a stream, the answer
+  // waits for the log, or the handler answers later.
+  void hand_over(http::request_context& ctx, http::response&& res);
+  void await_log(const durable_ticket& ticket, http::response&& res, bool keep_alive);
+  void await_answer(http::request_context& ctx, http::response&& res, bool keep_alive);
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void on_log_done(const status& outcome) override;  // the answer's log write is durable (or failed)
   void reject(errc code, std::string detail);  // answers with a problem and closes
@@ -69,6 +74,28 @@ class http_session : public connection_registry::member,
   void close();
   void discard_input();
   void log_access(std::size_t bytes);
+
+  // Where the connection is; one at a time, changed only on its thread:
+  //   waiting    between requests: reading for a first byte under the idle timeout (a drain
+  //              closes the connection at once)
+  //   reading    a request's head and body (timed_: its request timeout runs)
+  //   serving    inside the handler
+  //   deferring  inside the handler's defer() call: an answer given now, on this thread, is kept
+  //              in early_ and sent once defer() returns (no trip through the event loop)
+  //   awaiting   the answer waits: for its handler (deferred) or for the log
+  //   writing    the answer is being written
+  //   closed     shut down (perhaps lingering to read what the client still sends)
+  // waiting → reading → serving [→ deferring] [→ awaiting] → writing → waiting | closed; a
+  // rejected request goes from reading to writing, and any error to closed.
+  enum class phase : std::uint8_t { waiting, reading, serving, deferring, awaiting, writing, closed };
+  // What follows the answer being written: the next request, a close, or (after a request whose
+  // rest is unread) a close that first reads and drops what the client still sends, so that the
+  // kernel does not reset the connection and destroy the answer before the client reads it.
+  enum class after_answer : std::uint8_t { next_request, close, linger_and_close };
+  // An answer given during defer() (see phase::deferring): nullopt sends the kept response.
+  struct early_answer {
+    std::optional<http::response> replacement;
+  };
 
   socket_type socket_;
   deadline deadline_;
@@ -87,15 +114,12 @@ class http_session : public connection_registry::member,
   std::uint64_t bytes_in_ = 0;
   std::size_t head_bytes_ = 0;  // of the current request's head (request line and header fields)
   std::size_t write_total_ = 0;  // bytes of the response being written
-  std::optional<http::response> early_;  // a deferred answer given during the defer() call
-  bool in_defer_ = false;                // inside a handler's defer() call
-  bool answered_early_ = false;          // early_ holds the answer (nullopt: send res_)
-  bool durable_keep_alive_ = false;      // of the request whose answer waits for the log
-  bool idle_ = false;      // waiting for the first byte of a request
-  bool timed_ = false;     // the current request's timeout is running
-  bool draining_ = false;  // finish the current request, then close
-  bool closing_ = false;   // close after the current write
-  bool linger_ = false;    // drain unread input before closing (after a rejected request)
+  std::optional<early_answer> early_;
+  bool durable_keep_alive_ = false;  // of the request whose answer waits for the log
+  phase phase_ = phase::waiting;
+  after_answer then_ = after_answer::next_request;
+  bool timed_ = false;     // reading: the current request's timeout is running
+  bool draining_ = false;  // the server drains: finish the current request, then close (any phase)
   std::size_t discarded_ = 0;
 };
 
