@@ -463,7 +463,7 @@ void http_session::log_access(std::size_t bytes) {
   if (!env_.access_log) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   const std::string_view method = req_method_ == bhttp::verb::unknown ? "-" : bhttp::to_string(req_method_);
-  if (env_.cfg.log_format == "json") {
+  if (env_.cfg.log_format == util::log_format::json) {
     std::string line = "{\"ts_ms\":";
     line += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count());
