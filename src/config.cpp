@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
 #include <limits>
 #include <thread>
+#include <utility>
+
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv {
 namespace {
@@ -33,13 +35,12 @@ flag_spec word_flag(const char* name, const char* value_name, const char* help, 
           names.list()};
 }
 
+// Sets `out` to `s` as a number of at most `max`; false (out untouched) otherwise.
 template <typename T>
 bool parse_uint(const std::string& s, T& out, unsigned long long max) {
-  unsigned long long v = 0;
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end || s.empty() || v > max) return false;
-  out = static_cast<T>(v);
+  const auto v = util::parse_uint<unsigned long long>(s);
+  if (!v || *v > max) return false;
+  out = static_cast<T>(*v);
   return true;
 }
 
@@ -231,6 +232,15 @@ std::string accepted_words(const flag_spec& f) {
   return f.accepted.empty() ? std::string() : " (accepted: " + f.accepted + ")";
 }
 
+// "250ms" → {250, "ms"}: one to twelve leading digits (too few to overflow any unit's multiple)
+// and the rest as written; nullopt without leading digits or with more than twelve.
+std::optional<std::pair<std::size_t, std::string>> number_and_unit(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 12) return std::nullopt;
+  return std::pair{*util::parse_uint<std::size_t>(std::string_view(s).substr(0, i)), s.substr(i)};
+}
+
 const flag_spec* find_flag(std::string_view name) {
   for (const auto& f : flags())
     if (name == f.name) return &f;
@@ -247,11 +257,10 @@ env_lookup process_env() {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  const long long n = std::stoll(s.substr(0, i));
-  const std::string unit = s.substr(i);
+  const auto split = number_and_unit(s);
+  if (!split) return std::nullopt;
+  const auto n = static_cast<long long>(split->first);
+  const std::string& unit = split->second;
   if (unit == "ms") return std::chrono::milliseconds(n);
   if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
   if (unit == "m") return std::chrono::milliseconds(n * 60'000);
@@ -259,11 +268,10 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
 }
 
 std::optional<std::size_t> parse_size(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  const std::size_t n = std::stoull(s.substr(0, i));
-  std::string unit = s.substr(i);
+  auto split = number_and_unit(s);
+  if (!split) return std::nullopt;
+  const std::size_t n = split->first;
+  std::string& unit = split->second;
   std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char ch) { return std::tolower(ch); });
   int shift = -1;
   if (unit.empty() || unit == "b") shift = 0;

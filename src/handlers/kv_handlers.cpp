@@ -1,6 +1,5 @@
 #include "livekv/handlers/kv_handlers.hpp"
 
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -9,6 +8,7 @@
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/util/logging.hpp"
+#include "livekv/util/parse_uint.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::handlers {
@@ -39,13 +39,6 @@ void set_entry_headers(http::response& res, const store::entry& e, std::int64_t 
   res.set("KV-Mod-Revision", std::to_string(e.mod_revision));
   res.set("KV-Version", std::to_string(e.version));
   if (e.expires_at_ms != 0) res.set("KV-TTL", format_seconds(e.expires_at_ms - now_ms));
-}
-
-std::optional<std::size_t> parse_count(const std::string& s) {
-  std::size_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
 }
 
 std::optional<bool> parse_bool(const std::string& s) {
@@ -99,7 +92,7 @@ http::response kv_handlers::get(http::request_context& ctx) {
   std::optional<std::uint64_t> wait;
   std::int64_t timeout_s = default_wait_seconds;
   for (const auto& [name, value] : *params) {
-    const auto n = parse_count(value);
+    const auto n = util::parse_uint<std::size_t>(value);
     if (name == "wait") {
       if (!n) return http::make_problem(errc::bad_query, "wait must be a revision (a non-negative integer)", v);
       wait = *n;
@@ -256,7 +249,7 @@ http::response kv_handlers::list(http::request_context& ctx) {
         return http::make_problem(errc::bad_query, name + " must be UTF-8 of at most max-key-bytes bytes", v);
       (name == "prefix" ? q.prefix : q.start_after.emplace()) = value;
     } else if (name == "limit") {
-      const auto n = parse_count(value);
+      const auto n = util::parse_uint<std::size_t>(value);
       if (!n || *n == 0 || *n > max_list_limit)
         return http::make_problem(errc::bad_query, "limit must be an integer from 1 to 1000", v);
       q.limit = *n;

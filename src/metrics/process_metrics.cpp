@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <limits>
 #include <string>
 
 #include "livekv/metrics/snapshot.hpp"
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv::metrics {
 namespace {
@@ -50,15 +50,6 @@ std::string_view next_token(std::string_view& s) {
   std::string_view token = s.substr(0, n);
   s.remove_prefix(n);
   return token;
-}
-
-std::optional<std::uint64_t> to_u64(std::string_view token) {
-  std::uint64_t v = 0;
-  auto r = std::from_chars(token.data(), token.data() + token.size(), v);
-  if (token.empty() || r.ec != std::errc() || r.ptr != token.data() + token.size()) {
-    return std::nullopt;
-  }
-  return v;
 }
 
 // The line of `text` that starts with `prefix`, without the prefix.
@@ -146,11 +137,11 @@ std::optional<process_stat> parse_process_stat(std::string_view text) {
     fields[i] = next_token(rest);
     if (fields[i].empty()) return std::nullopt;
   }
-  auto utime = to_u64(fields[14]);
-  auto stime = to_u64(fields[15]);
-  auto start = to_u64(fields[22]);
-  auto vsize = to_u64(fields[23]);
-  auto rss = to_u64(fields[24]);
+  auto utime = util::parse_uint<std::uint64_t>(fields[14]);
+  auto stime = util::parse_uint<std::uint64_t>(fields[15]);
+  auto start = util::parse_uint<std::uint64_t>(fields[22]);
+  auto vsize = util::parse_uint<std::uint64_t>(fields[23]);
+  auto rss = util::parse_uint<std::uint64_t>(fields[24]);
   if (!utime || !stime || !start || !vsize || !rss) return std::nullopt;
   return process_stat{*utime, *stime, *start, *vsize, *rss};
 }
@@ -158,7 +149,7 @@ std::optional<process_stat> parse_process_stat(std::string_view text) {
 std::optional<double> parse_boot_time_seconds(std::string_view system_stat_text) {
   auto rest = line_after(system_stat_text, "btime ");
   if (!rest) return std::nullopt;
-  auto v = to_u64(next_token(*rest));
+  auto v = util::parse_uint<std::uint64_t>(next_token(*rest));
   if (!v) return std::nullopt;
   return static_cast<double>(*v);
 }
@@ -168,7 +159,7 @@ std::optional<double> parse_max_open_files(std::string_view limits_text) {
   if (!rest) return std::nullopt;
   const std::string_view soft = next_token(*rest);
   if (soft == "unlimited") return std::numeric_limits<double>::infinity();
-  auto v = to_u64(soft);
+  auto v = util::parse_uint<std::uint64_t>(soft);
   if (!v) return std::nullopt;
   return static_cast<double>(*v);
 }
