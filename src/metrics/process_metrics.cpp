@@ -1,39 +1,17 @@
 #include "livekv/metrics/process_metrics.hpp"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <limits>
 #include <string>
 
+#include "livekv/io/append_file.hpp"
 #include "livekv/metrics/snapshot.hpp"
 #include "livekv/util/parse_uint.hpp"
 
 namespace livekv::metrics {
 namespace {
-
-// Reads a whole (small) file. /proc files report size 0, so read until EOF rather than stat.
-std::optional<std::string> read_file(const char* path) {
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      ::close(fd);
-      return std::nullopt;
-    }
-  }
-  ::close(fd);
-  return out;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -81,7 +59,7 @@ const system_units& units() {
 }
 
 std::optional<process_stat> read_process_stat() {
-  auto text = read_file("/proc/self/stat");
+  auto text = io::read_whole_file("/proc/self/stat");
   if (!text) return std::nullopt;
   return parse_process_stat(*text);
 }
@@ -100,7 +78,7 @@ std::optional<double> count_open_fds() {
 }
 
 std::optional<double> read_max_open_files() {
-  auto text = read_file("/proc/self/limits");
+  auto text = io::read_whole_file("/proc/self/limits");
   if (!text) return std::nullopt;
   return parse_max_open_files(*text);
 }
@@ -108,7 +86,7 @@ std::optional<double> read_max_open_files() {
 // Seconds since the Unix epoch when the process started: boot time plus its start in ticks.
 // /proc/stat is read at each scrape, not cached: boot time moves when the wall clock is stepped.
 std::optional<double> start_time_seconds(const process_stat& s) {
-  auto system = read_file("/proc/stat");
+  auto system = io::read_whole_file("/proc/stat");
   if (!system || units().ticks_per_second == 0) return std::nullopt;
   auto boot = parse_boot_time_seconds(*system);
   if (!boot) return std::nullopt;
