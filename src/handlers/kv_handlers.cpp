@@ -7,7 +7,7 @@
 #include "livekv/handlers/request_helpers.hpp"
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
 #include "livekv/util/parse_uint.hpp"
 #include "livekv/util/utf8.hpp"
 
@@ -200,17 +200,19 @@ http::response kv_handlers::put(http::request_context& ctx) {
   ctx.durable_ticket = out->log_ticket;
   const bool created = out->results[0].created;
   // {"key":K,"revision":R,"created":B} written directly: building and dumping a JSON object was
-  // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 without
-  // control characters (validate_key), so escaping quotes and backslashes is all JSON needs.
+  // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 (validate_key),
+  // so escaping them is all JSON needs.
   http::response res{created ? http::status::created : http::status::ok, v};
   res.set(http::field::content_type, "application/json");
   std::string& body = res.body().text;
   body.reserve(48 + key->size());
-  body += R"({"key":")";
-  util::append_json_escaped(body, *key);
-  body += R"(","revision":)";
-  body += std::to_string(out->revision);
-  body += created ? ",\"created\":true}\n" : ",\"created\":false}\n";
+  util::json_writer(body)
+      .begin_object()
+      .string("key", *key)
+      .number("revision", out->revision)
+      .boolean("created", created)
+      .end_object();
+  body += '\n';
   res.set(http::field::etag, etag_for(out->revision));
   if (created) res.set(http::field::location, "/v1/kv/" + http::percent_encode_path(*key));
   return res;
