@@ -19,7 +19,7 @@ packages=(
 
 # A node from elsewhere (NodeSource's nodejs package bundles npm and conflicts with Debian's npm)
 # is as good as Debian's: asking apt for npm there would try to replace it.
-provided_by_command() {
+apt_provided_elsewhere() {
   case $1 in
     nodejs) command -v node >/dev/null ;;
     npm) command -v npm >/dev/null ;;
@@ -27,28 +27,7 @@ provided_by_command() {
   esac
 }
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
-  provided_by_command "$p" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
-fi
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
 # Packages with daemons (prometheus) must not start them: the tests start what they need on
-# loopback and stop it after. policy-rc.d is Debian's switch for that, removed again below.
-guard=""
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-  $sudo chmod +x /usr/sbin/policy-rc.d
-  guard=/usr/sbin/policy-rc.d
-fi
-trap '[ -n "$guard" ] && $sudo rm -f "$guard"' EXIT
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# loopback and stop it after (apt.sh sees to that).
+source "$(dirname "$0")/lib/apt.sh"
+apt_install_missing install-deps "${packages[@]}"

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
 #include <limits>
 #include <thread>
+#include <utility>
+
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv {
 namespace {
@@ -17,15 +19,28 @@ struct flag_spec {
   const char* value_name;  // nullptr for switches
   const char* help;
   std::function<bool(config&, const std::string&)> set;
+  std::string accepted = {};  // a flag taking one of a few words: "a, b or c", named when refused
 };
 
+// A flag taking one of the words of `names` into `field`: the row's setter and its accepted list.
+template <typename E, std::size_t N>
+flag_spec word_flag(const char* name, const char* value_name, const char* help, const util::enum_names<E, N>& names,
+                    E config::*field) {
+  return {name, value_name, help,
+          [&names, field](config& c, const std::string& v) {
+            const auto e = names.parse(v);
+            if (e) c.*field = *e;
+            return e.has_value();
+          },
+          names.list()};
+}
+
+// Sets `out` to `s` as a number of at most `max`; false (out untouched) otherwise.
 template <typename T>
 bool parse_uint(const std::string& s, T& out, unsigned long long max) {
-  unsigned long long v = 0;
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || p != end || s.empty() || v > max) return false;
-  out = static_cast<T>(v);
+  const auto v = util::parse_uint<unsigned long long>(s);
+  if (!v || *v > max) return false;
+  out = static_cast<T>(*v);
   return true;
 }
 
@@ -48,15 +63,12 @@ const std::vector<flag_spec>& flags() {
        [](config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
       {"in-memory", nullptr, "Keep no data on disk: fast, and everything is lost at exit.",
        [](config& c, const std::string& v) { return parse_switch(v, c.in_memory); }},
-      {"fsync", "POLICY",
-       "When a write is acknowledged. always: after fdatasync; concurrent writes share one "
-       "(group commit), so nothing acknowledged is lost even on power failure. everysec "
-       "(default): after the write reaches the OS, synced once a second: a crash of livekv loses "
-       "nothing, a power failure up to a second. no: at once, the OS syncs when it likes.",
-       [](config& c, const std::string& v) {
-         c.fsync = v;
-         return v == "always" || v == "everysec" || v == "no";
-       }},
+      word_flag("fsync", "POLICY",
+                "When a write is acknowledged. always: after fdatasync; concurrent writes share one "
+                "(group commit), so nothing acknowledged is lost even on power failure. everysec "
+                "(default): after the write reaches the OS, synced once a second: a crash of livekv loses "
+                "nothing, a power failure up to a second. no: at once, the OS syncs when it likes.",
+                wal::fsync_policy_names, &config::fsync),
       {"snapshot-log-bytes", "SIZE",
        "Snapshot when the log has grown by this much since the last snapshot, or by the last "
        "snapshot's size if larger (default 64MiB). Old log segments are deleted after a snapshot.",
@@ -167,23 +179,16 @@ const std::vector<flag_spec>& flags() {
          c.feed_progress = *d;
          return true;
        }},
-      {"log-level", "LEVEL", "trace, debug, info, warn, error or off.",
-       [](config& c, const std::string& v) {
-         static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
-         c.log_level = v;
-         return std::any_of(std::begin(levels), std::end(levels), [&](const char* l) { return v == l; });
-       }},
+      word_flag("log-level", "LEVEL", "trace, debug, info, warn, error or off.", util::log_level_names,
+                &config::log_level),
       {"metrics", "on|off",
        "Count requests and writes for /metrics (default on). off leaves only the values read at "
        "scrape time (keys, bytes, log size, process); it exists to measure what counting costs.",
        [](config& c, const std::string& v) { return parse_switch(v, c.metrics); }},
-      {"log-format", "FORMAT",
-       "text (default) or json: one JSON object per line, for log shippers. Applies to the server "
-       "log and the access log.",
-       [](config& c, const std::string& v) {
-         c.log_format = v;
-         return v == "text" || v == "json";
-       }},
+      word_flag("log-format", "FORMAT",
+                "text (default) or json: one JSON object per line, for log shippers. Applies to the server "
+                "log and the access log.",
+                util::log_format_names, &config::log_format),
       {"access-log", "DEST",
        "One line per request to off (default), stderr, stdout or a file path: method, path, status, "
        "duration, bytes in and out, client address and request id (also sent as X-Request-Id). "
@@ -222,6 +227,20 @@ std::string env_name(const char* flag) {
   return n;
 }
 
+// The tail of a refusal that lists a word flag's accepted words; empty for other flags.
+std::string accepted_words(const flag_spec& f) {
+  return f.accepted.empty() ? std::string() : " (accepted: " + f.accepted + ")";
+}
+
+// "250ms" → {250, "ms"}: one to twelve leading digits (too few to overflow any unit's multiple)
+// and the rest as written; nullopt without leading digits or with more than twelve.
+std::optional<std::pair<std::size_t, std::string>> number_and_unit(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 12) return std::nullopt;
+  return std::pair{*util::parse_uint<std::size_t>(std::string_view(s).substr(0, i)), s.substr(i)};
+}
+
 const flag_spec* find_flag(std::string_view name) {
   for (const auto& f : flags())
     if (name == f.name) return &f;
@@ -238,11 +257,10 @@ env_lookup process_env() {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  const long long n = std::stoll(s.substr(0, i));
-  const std::string unit = s.substr(i);
+  const auto split = number_and_unit(s);
+  if (!split) return std::nullopt;
+  const auto n = static_cast<long long>(split->first);
+  const std::string& unit = split->second;
   if (unit == "ms") return std::chrono::milliseconds(n);
   if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
   if (unit == "m") return std::chrono::milliseconds(n * 60'000);
@@ -250,11 +268,10 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
 }
 
 std::optional<std::size_t> parse_size(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  if (i == 0 || i > 12) return std::nullopt;
-  const std::size_t n = std::stoull(s.substr(0, i));
-  std::string unit = s.substr(i);
+  auto split = number_and_unit(s);
+  if (!split) return std::nullopt;
+  const std::size_t n = split->first;
+  std::string& unit = split->second;
   std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char ch) { return std::tolower(ch); });
   int shift = -1;
   if (unit.empty() || unit == "b") shift = 0;
@@ -270,7 +287,7 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
   for (const auto& f : flags()) {
     const std::string var = env_name(f.name);
     if (auto v = env(var)) {
-      if (!f.set(out.cfg, *v)) return status(errc::bad_request, "invalid " + var + "=" + *v);
+      if (!f.set(out.cfg, *v)) return status(errc::bad_request, "invalid " + var + "=" + *v + accepted_words(f));
     }
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -291,7 +308,8 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
       if (i + 1 >= args.size()) return status(errc::bad_request, "--" + name + " needs a value");
       value = args[++i];
     }
-    if (!f->set(out.cfg, *value)) return status(errc::bad_request, "invalid value for --" + name + ": '" + *value + "'");
+    if (!f->set(out.cfg, *value))
+      return status(errc::bad_request, "invalid value for --" + name + ": '" + *value + "'" + accepted_words(*f));
   }
   if (out.cfg.threads == 0) out.cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return out;

@@ -15,22 +15,12 @@ namespace livekv {
 
 namespace asio = boost::asio;
 
-namespace {
-
-wal::fsync_policy parse_policy(const std::string& p) {
-  if (p == "always") return wal::fsync_policy::always;
-  if (p == "no") return wal::fsync_policy::no;
-  return wal::fsync_policy::everysec;
-}
-
-}  // namespace
-
 server::server(config cfg)
     : cfg_(std::move(cfg)),
       pool_(std::in_place, cfg_.threads),
       disk_(cfg_.in_memory ? nullptr
                            : std::make_unique<wal::storage>(
-                                 store_, wal::storage_options{cfg_.data_dir, parse_policy(cfg_.fsync),
+                                 store_, wal::storage_options{cfg_.data_dir, cfg_.fsync,
                                                               cfg_.snapshot_log_bytes, 64ull << 20, cfg_.repair,
                                                               cfg_.discard_data,
                                                               [this](double s) { metrics_->on_fsync(s); },
@@ -77,7 +67,7 @@ status server::open() {
   metrics_handler_.add(process_metrics_);
   // The longest request-target accepted: a maximal key, percent-encoded, plus room for the query.
   const net::session_settings settings{cfg_.header_timeout, cfg_.idle_timeout, cfg_.max_header_bytes,
-                                       cfg_.max_key_bytes * 3 + 4096, cfg_.log_format == "json"};
+                                       cfg_.max_key_bytes * 3 + 4096, cfg_.log_format == util::log_format::json};
   env_.emplace(net::session_env{settings, routes_, [this] { return store_.revision(); }, state_, connections_,
                                 access_log_.get(), cfg_.metrics ? http_metrics_.get() : nullptr});
 
@@ -134,7 +124,7 @@ status server::run() {
   const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
                livekv::version, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
-               cfg_.fsync, cfg_.max_key_bytes, cfg_.max_value_bytes);
+               wal::to_string(cfg_.fsync), cfg_.max_key_bytes, cfg_.max_value_bytes);
   if (disk_) {
     auto rep = disk_->open();
     if (!rep) {

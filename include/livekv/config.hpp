@@ -8,18 +8,21 @@
 #include <vector>
 
 #include "livekv/status.hpp"
+#include "livekv/util/log_settings.hpp"
+#include "livekv/wal/fsync_policy.hpp"
 
 namespace livekv {
 
-// Every setting of the server. Each flag --name has an environment variable LIVEKV_NAME (upper
-// case, '-' → '_'); a flag on the command line wins over the variable.
+// Every setting of the server, parsed into its type once here (consumers never parse a setting
+// again). Each flag --name has an environment variable LIVEKV_NAME (upper case, '-' → '_'); a flag
+// on the command line wins over the variable.
 struct config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0 = hardware concurrency (resolved by parse_config)
   std::string data_dir = "./data";
   bool in_memory = false;        // no data directory: nothing survives a restart
-  std::string fsync = "everysec";  // always | everysec | no
+  wal::fsync_policy fsync = wal::fsync_policy::everysec;
   std::size_t snapshot_log_bytes = 64 * 1024 * 1024;
   bool repair = false;
   // --discard-data EPOCH: set the data aside and start empty, if the data directory is at EPOCH.
@@ -29,9 +32,9 @@ struct config {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_batch_ops = 1000;
   std::size_t max_batch_bytes = 4 * 1024 * 1024;
-  std::string log_level = "info";
+  util::log_level log_level = util::log_level::info;
   std::string access_log = "off";  // off | stderr | stdout | a file path
-  std::string log_format = "text";  // text | json
+  util::log_format log_format = util::log_format::text;
   bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
   // The live feed (/wal, /v1/watch).
   std::size_t feed_history = 65'536;               // recent write events kept in memory for resumes
@@ -57,7 +60,8 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 env_lookup process_env();
 
 // Parses flags (argv[1..]) over environment variables over defaults and validates the result.
-// Errors (errc::bad_request) name the flag or variable and what was wrong with it.
+// Errors (errc::bad_request) name the flag or variable and what was wrong with it; for a flag that
+// takes one of a few words (--fsync, --log-level, --log-format) they also list the accepted words.
 result<parsed_args> parse_config(const std::vector<std::string>& args, const env_lookup& env);
 
 // The --help text.

@@ -3,7 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
 
 namespace livekv::feed {
 
@@ -26,7 +26,14 @@ std::int64_t now_ns(steady::time_point t = steady::now()) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-std::string progress_json(std::uint64_t rev) { return "{\"op\":\"progress\",\"rev\":" + std::to_string(rev) + "}"; }
+// {"op":"<op>","<name>":<rev>}: a control message that carries one revision.
+std::string revision_json(std::string_view op, std::string_view name, std::uint64_t rev) {
+  std::string out;
+  util::json_writer(out).begin_object().string("op", op).number(name, rev).end_object();
+  return out;
+}
+
+std::string progress_json(std::uint64_t rev) { return revision_json("progress", "rev", rev); }
 
 }  // namespace
 
@@ -54,9 +61,9 @@ void feed_session::begin() {
   auto id = env_.hub.add(weak_from_this(), sub_.filter.wants_reads());
   if (!id) {
     finish_reason_ = id.error().message();
-    std::string json = "{\"op\":\"error\",\"detail\":\"";
-    util::append_json_escaped(json, id.error().message());
-    return send_control("error", json + "\"}");
+    std::string json;
+    util::json_writer(json).begin_object().string("op", "error").string("detail", id.error().message()).end_object();
+    return send_control("error", std::move(json));
   }
   id_ = *id;
   after_ = sub_.since.value_or(env_.hub.head());
@@ -79,8 +86,8 @@ void feed_session::pump() {
   if (overflow_pending_) {
     // The last message of a subscriber cut off: where to resume from.
     overflow_pending_ = false;
-    batch_.push_back(message{"overflow", std::nullopt, nullptr, nullptr,
-                             "{\"op\":\"overflow\",\"last_rev\":" + std::to_string(after_) + "}"});
+    batch_.push_back(
+        message{"overflow", std::nullopt, nullptr, nullptr, revision_json("overflow", "last_rev", after_)});
   } else {
     while (!control_.empty() && batch_.size() < batch_events) {
       batch_.push_back(std::move(control_.front()));

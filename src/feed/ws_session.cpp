@@ -5,6 +5,7 @@
 
 #include "livekv/http/http_date.hpp"
 #include "livekv/util/json_nesting.hpp"
+#include "livekv/util/json_text.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv::feed {
@@ -70,7 +71,9 @@ void ws_session::on_message(beast::error_code ec, std::size_t) {
   const auto j = util::json_nesting_exceeds(text) ? nlohmann::json(nlohmann::json::value_t::discarded)
                                                   : nlohmann::json::parse(text, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.value("op", "") == "ping") {
-    send_control("pong", "{\"op\":\"pong\",\"rev\":" + std::to_string(env().hub.head()) + "}");
+    std::string pong;
+    util::json_writer(pong).begin_object().string("op", "pong").number("rev", env().hub.head()).end_object();
+    send_control("pong", std::move(pong));
   } else {
     send_control("error", R"({"op":"error","detail":"the feed understands only {\"op\":\"ping\"} from clients"})");
   }

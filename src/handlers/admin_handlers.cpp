@@ -18,15 +18,6 @@ json snapshot_json(const wal::snapshot_info& s) {
           {"bytes", s.bytes}, {"seconds", s.seconds}, {"time_ms", s.time_ms}};
 }
 
-const char* policy_name(wal::fsync_policy p) {
-  switch (p) {
-    case wal::fsync_policy::always: return "always";
-    case wal::fsync_policy::everysec: return "everysec";
-    case wal::fsync_policy::no: return "no";
-  }
-  return "?";
-}
-
 // Resident set size as process_resident_memory_bytes reports it; null where /proc is unavailable.
 json resident_bytes() {
   const auto usage = metrics::read_process_usage();
@@ -36,7 +27,7 @@ json resident_bytes() {
 
 json storage_json(const wal::storage& disk) {
   const auto r = disk.report();
-  json j = {{"fsync", policy_name(r.policy)},
+  json j = {{"fsync", wal::to_string(r.policy)},
             {"epoch", r.recovery.epoch},
             {"log",
              {{"bytes", r.log.segment_bytes},
@@ -95,16 +86,16 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"threads", cfg_.threads},
         {"data_dir", cfg_.in_memory ? json(nullptr) : json(cfg_.data_dir)},
         {"in_memory", cfg_.in_memory},
-        {"fsync", cfg_.fsync},
+        {"fsync", wal::to_string(cfg_.fsync)},
         {"snapshot_log_bytes", cfg_.snapshot_log_bytes},
         {"max_key_bytes", cfg_.max_key_bytes},
         {"max_value_bytes", cfg_.max_value_bytes},
         {"max_header_bytes", cfg_.max_header_bytes},
         {"max_batch_ops", cfg_.max_batch_ops},
         {"max_batch_bytes", cfg_.max_batch_bytes},
-        {"log_level", cfg_.log_level},
+        {"log_level", util::to_string(cfg_.log_level)},
         {"access_log", cfg_.access_log},
-        {"log_format", cfg_.log_format},
+        {"log_format", util::to_string(cfg_.log_format)},
         {"metrics", cfg_.metrics},
         {"header_timeout_ms", cfg_.header_timeout.count()},
         {"idle_timeout_ms", cfg_.idle_timeout.count()},

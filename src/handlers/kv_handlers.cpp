@@ -1,6 +1,5 @@
 #include "livekv/handlers/kv_handlers.hpp"
 
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,7 +7,8 @@
 #include "livekv/handlers/request_helpers.hpp"
 #include "livekv/http/json_response.hpp"
 #include "livekv/http/problem.hpp"
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
+#include "livekv/util/parse_uint.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::handlers {
@@ -39,13 +39,6 @@ void set_entry_headers(http::response& res, const store::entry& e, std::int64_t 
   res.set("KV-Mod-Revision", std::to_string(e.mod_revision));
   res.set("KV-Version", std::to_string(e.version));
   if (e.expires_at_ms != 0) res.set("KV-TTL", format_seconds(e.expires_at_ms - now_ms));
-}
-
-std::optional<std::size_t> parse_count(const std::string& s) {
-  std::size_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
 }
 
 std::optional<bool> parse_bool(const std::string& s) {
@@ -99,7 +92,7 @@ http::response kv_handlers::get(http::request_context& ctx) {
   std::optional<std::uint64_t> wait;
   std::int64_t timeout_s = default_wait_seconds;
   for (const auto& [name, value] : *params) {
-    const auto n = parse_count(value);
+    const auto n = util::parse_uint<std::size_t>(value);
     if (name == "wait") {
       if (!n) return http::make_problem(errc::bad_query, "wait must be a revision (a non-negative integer)", v);
       wait = *n;
@@ -207,17 +200,19 @@ http::response kv_handlers::put(http::request_context& ctx) {
   ctx.durable = out->durable;
   const bool created = out->results[0].created;
   // {"key":K,"revision":R,"created":B} written directly: building and dumping a JSON object was
-  // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 without
-  // control characters (validate_key), so escaping quotes and backslashes is all JSON needs.
+  // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 (validate_key),
+  // so escaping them is all JSON needs.
   http::response res{created ? http::status::created : http::status::ok, v};
   res.set(http::field::content_type, "application/json");
   std::string& body = res.body().text;
   body.reserve(48 + key->size());
-  body += R"({"key":")";
-  util::append_json_escaped(body, *key);
-  body += R"(","revision":)";
-  body += std::to_string(out->revision);
-  body += created ? ",\"created\":true}\n" : ",\"created\":false}\n";
+  util::json_writer(body)
+      .begin_object()
+      .string("key", *key)
+      .number("revision", out->revision)
+      .boolean("created", created)
+      .end_object();
+  body += '\n';
   res.set(http::field::etag, etag_for(out->revision));
   if (created) res.set(http::field::location, "/v1/kv/" + http::percent_encode_path(*key));
   return res;
@@ -256,7 +251,7 @@ http::response kv_handlers::list(http::request_context& ctx) {
         return http::make_problem(errc::bad_query, name + " must be UTF-8 of at most max-key-bytes bytes", v);
       (name == "prefix" ? q.prefix : q.start_after.emplace()) = value;
     } else if (name == "limit") {
-      const auto n = parse_count(value);
+      const auto n = util::parse_uint<std::size_t>(value);
       if (!n || *n == 0 || *n > max_list_limit)
         return http::make_problem(errc::bad_query, "limit must be an integer from 1 to 1000", v);
       q.limit = *n;

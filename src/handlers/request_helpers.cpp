@@ -7,6 +7,7 @@
 #include "livekv/http/problem.hpp"
 #include "livekv/store/key.hpp"
 #include "livekv/util/base64.hpp"
+#include "livekv/util/parse_uint.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::handlers {
@@ -98,10 +99,7 @@ result<if_match> parse_if_match(std::string_view header) {
     return status(errc::bad_request, "If-Match takes one entity tag (\"<revision>\") or *");
   // Weak tags never match under If-Match's strong comparison (RFC 9110 §13.1.1).
   if (tag.size() >= 3 && tag.front() == '"' && tag.back() == '"') {
-    std::uint64_t rev = 0;
-    const auto digits = tag.substr(1, tag.size() - 2);
-    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), rev);
-    if (ec == std::errc{} && p == digits.data() + digits.size()) m.revision = rev;
+    if (const auto rev = util::parse_uint<std::uint64_t>(tag.substr(1, tag.size() - 2))) m.revision = *rev;
     return m;
   }
   if (tag.starts_with("W/\"")) return m;

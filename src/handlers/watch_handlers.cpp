@@ -1,7 +1,6 @@
 #include "livekv/handlers/watch_handlers.hpp"
 
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "livekv/feed/sse_session.hpp"
@@ -10,18 +9,12 @@
 #include "livekv/http/problem.hpp"
 #include "livekv/store/key.hpp"
 #include "livekv/util/json_nesting.hpp"
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv::handlers {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::optional<std::uint64_t> parse_revision(std::string_view s) {
-  std::uint64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
 
 // "writes" (default), "all", or a comma-separated list of event names.
 std::optional<std::uint32_t> parse_ops(std::string_view s) {
@@ -79,7 +72,7 @@ std::optional<http::response> watch_handlers::subscribe(http::request_context& c
                                   "ops must be writes, all, or a list of put,delete,expire,cas,batch,get,list", v);
       sub.filter.set_kinds(*mask);
     } else if (name == "since") {
-      const auto r = parse_revision(value);
+      const auto r = util::parse_uint<std::uint64_t>(value);
       if (!r) return http::make_problem(errc::bad_query, "since must be a revision (a non-negative integer)", v);
       sub.since = *r;
     } else if (name == "include") {
@@ -90,7 +83,7 @@ std::optional<http::response> watch_handlers::subscribe(http::request_context& c
   if (sse) {
     // EventSource reconnects with the id of the last event it saw: that is the resume point.
     if (const auto h = ctx.req.find("Last-Event-ID"); h != ctx.req.end() && !h->value().empty()) {
-      const auto r = parse_revision(h->value());
+      const auto r = util::parse_uint<std::uint64_t>(h->value());
       if (!r) return http::make_problem(errc::bad_request, "Last-Event-ID must be a revision", v);
       sub.since = *r;
     }

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::http {
@@ -52,17 +52,15 @@ response make_problem(errc code, std::string_view detail, unsigned version, cons
     // cost more than the rest of a 404. Same bytes as the general path below.
     std::string& out = res.body().text;
     out.reserve(128 + detail.size());
-    out += R"({"type":"urn:livekv:problem:)";
-    out += k.code;
-    out += R"(","title":")";
-    util::append_json_escaped(out, k.title);
-    out += R"(","status":)";
-    out += std::to_string(static_cast<unsigned>(k.http_status));
-    out += R"(,"detail":")";
-    util::append_json_escaped(out, detail);
-    out += R"(","code":")";
-    out += k.code;
-    out += "\"}\n";
+    util::json_writer(out)
+        .begin_object()
+        .string("type", "urn:livekv:problem:", k.code)
+        .string("title", k.title)
+        .number("status", static_cast<unsigned>(k.http_status))
+        .string("detail", detail)
+        .string("code", k.code)
+        .end_object();
+    out += '\n';
     return res;
   }
   nlohmann::ordered_json body = {

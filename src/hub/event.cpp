@@ -1,7 +1,7 @@
 #include "livekv/hub/event.hpp"
 
 #include "livekv/util/base64.hpp"
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
 #include "livekv/util/utf8.hpp"
 
 namespace livekv::hub {
@@ -9,42 +9,25 @@ namespace {
 
 using op_kind = store::operation::kind;
 
-void append_string(std::string& out, std::string_view name, std::string_view s) {
-  out += ",\"";
-  out += name;
-  out += "\":\"";
-  util::append_json_escaped(out, s);
-  out += '"';
-}
-
-void append_number(std::string& out, std::string_view name, std::uint64_t n) {
-  out += ",\"";
-  out += name;
-  out += "\":";
-  out += std::to_string(n);
-}
-
-// ,"value":"…" (text) or ,"value_base64":"…" (bytes that are not UTF-8) or ,"truncated":true
-// (too large to carry), then ,"size":N — the same text/base64 convention as the REST API.
-void append_value(std::string& out, const store::value& v, std::size_t max_value_bytes) {
+// "value":"…" (text) or "value_base64":"…" (bytes that are not UTF-8) or "truncated":true (too
+// large to carry), then "size":N — the same text/base64 convention as the REST API.
+void write_value(util::json_writer& w, const store::value& v, std::size_t max_value_bytes) {
   if (v.bytes().size() > max_value_bytes) {
-    out += ",\"truncated\":true";
+    w.boolean("truncated", true);
   } else if (util::is_valid_utf8(v.bytes())) {
-    append_string(out, "value", v.bytes());
+    w.string("value", v.bytes());
   } else {
-    append_string(out, "value_base64", util::base64_encode(v.bytes()));
+    w.string("value_base64", util::base64_encode(v.bytes()));
   }
-  append_number(out, "size", v.bytes().size());
+  w.number("size", v.bytes().size());
 }
 
-void append_prev(std::string& out, const event_op& op, std::size_t max_value_bytes) {
+void write_prev(util::json_writer& w, const event_op& op, std::size_t max_value_bytes) {
   if (!op.prev) return;
-  out += ",\"prev\":{";
-  const auto start = out.size();
-  append_value(out, *op.prev, max_value_bytes);
-  out.erase(start, 1);  // the leading comma inside the object
-  append_number(out, "mod_rev", op.prev_mod_rev);
-  out += '}';
+  w.begin_object("prev");
+  write_value(w, *op.prev, max_value_bytes);
+  w.number("mod_rev", op.prev_mod_rev);
+  w.end_object();
 }
 
 std::string_view op_name(op_kind k) {
@@ -58,14 +41,14 @@ std::string_view op_name(op_kind k) {
 }
 
 // The members describing one op after its "key": value for puts, prev when wanted.
-void append_op_body(std::string& out, const event_op& op, bool with_prev, std::size_t max_value_bytes) {
+void write_op_body(util::json_writer& w, const event_op& op, bool with_prev, std::size_t max_value_bytes) {
   if (op.what == op_kind::put && op.val) {
-    append_value(out, *op.val, max_value_bytes);
-    if (op.version != 0) append_number(out, "version", op.version);
-    if (op.expires_at_ms != 0) append_number(out, "expires_at", static_cast<std::uint64_t>(op.expires_at_ms));
+    write_value(w, *op.val, max_value_bytes);
+    if (op.version != 0) w.number("version", op.version);
+    if (op.expires_at_ms != 0) w.number("expires_at", static_cast<std::uint64_t>(op.expires_at_ms));
   }
   // An expiry always says what expired; other ops only when the subscriber asked.
-  if (with_prev || op.what == op_kind::expire) append_prev(out, op, max_value_bytes);
+  if (with_prev || op.what == op_kind::expire) write_prev(w, op, max_value_bytes);
 }
 
 }  // namespace
@@ -105,50 +88,38 @@ std::string event::json_subset(bool with_prev, std::size_t max_value_bytes, cons
 std::string event::render(bool with_prev, std::size_t max_value_bytes, const std::vector<bool>* keep) const {
   std::string out;
   out.reserve(96 + (ops.empty() ? 0 : ops[0].key.size() + std::min<std::size_t>(max_value_bytes, 256)));
-  out += "{\"op\":\"";
-  out += event_kind_name(kind);
-  out += '"';
+  util::json_writer w(out);
+  w.begin_object().string("op", event_kind_name(kind));
   switch (kind) {
     case event_kind::get:
-      append_string(out, "key", subject);
-      append_number(out, "ts", static_cast<std::uint64_t>(ts_ms));
-      append_string(out, "client", client);
-      out += found ? ",\"found\":true" : ",\"found\":false";
+      w.string("key", subject).number("ts", static_cast<std::uint64_t>(ts_ms)).string("client", client);
+      w.boolean("found", found);
       break;
     case event_kind::list:
-      append_string(out, "prefix", subject);
-      append_number(out, "ts", static_cast<std::uint64_t>(ts_ms));
-      append_string(out, "client", client);
-      append_number(out, "count", count);
+      w.string("prefix", subject).number("ts", static_cast<std::uint64_t>(ts_ms)).string("client", client);
+      w.number("count", count);
       break;
     case event_kind::batch:
-      append_number(out, "rev", rev);
-      append_number(out, "ts", static_cast<std::uint64_t>(ts_ms));
-      out += ",\"ops\":[";
-      for (std::size_t i = 0, n = 0; i < ops.size(); ++i) {
+      w.number("rev", rev).number("ts", static_cast<std::uint64_t>(ts_ms)).begin_array("ops");
+      for (std::size_t i = 0; i < ops.size(); ++i) {
         if (keep && !(*keep)[i]) continue;
-        if (n++) out += ',';
-        out += "{\"op\":\"";
-        out += op_name(ops[i].what);
-        out += '"';
-        append_string(out, "key", ops[i].key);
-        append_op_body(out, ops[i], with_prev, max_value_bytes);
-        out += '}';
+        w.begin_object().string("op", op_name(ops[i].what)).string("key", ops[i].key);
+        write_op_body(w, ops[i], with_prev, max_value_bytes);
+        w.end_object();
       }
-      out += ']';
+      w.end_array();
       break;
     default:
-      if (!ops.empty()) append_string(out, "key", ops[0].key);
-      append_number(out, "rev", rev);
-      append_number(out, "ts", static_cast<std::uint64_t>(ts_ms));
+      if (!ops.empty()) w.string("key", ops[0].key);
+      w.number("rev", rev).number("ts", static_cast<std::uint64_t>(ts_ms));
       if (!ops.empty()) {
         // A CAS that deleted (new = null) says so; other kinds are told by their name.
-        if (kind == event_kind::cas && ops[0].what == op_kind::erase) out += ",\"deleted\":true";
-        append_op_body(out, ops[0], with_prev, max_value_bytes);
+        if (kind == event_kind::cas && ops[0].what == op_kind::erase) w.boolean("deleted", true);
+        write_op_body(w, ops[0], with_prev, max_value_bytes);
       }
       break;
   }
-  out += '}';
+  w.end_object();
   return out;
 }
 

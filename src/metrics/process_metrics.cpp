@@ -1,39 +1,17 @@
 #include "livekv/metrics/process_metrics.hpp"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
 #include <limits>
 #include <string>
 
+#include "livekv/io/append_file.hpp"
 #include "livekv/metrics/snapshot.hpp"
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv::metrics {
 namespace {
-
-// Reads a whole (small) file. /proc files report size 0, so read until EOF rather than stat.
-std::optional<std::string> read_file(const char* path) {
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      ::close(fd);
-      return std::nullopt;
-    }
-  }
-  ::close(fd);
-  return out;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -50,15 +28,6 @@ std::string_view next_token(std::string_view& s) {
   std::string_view token = s.substr(0, n);
   s.remove_prefix(n);
   return token;
-}
-
-std::optional<std::uint64_t> to_u64(std::string_view token) {
-  std::uint64_t v = 0;
-  auto r = std::from_chars(token.data(), token.data() + token.size(), v);
-  if (token.empty() || r.ec != std::errc() || r.ptr != token.data() + token.size()) {
-    return std::nullopt;
-  }
-  return v;
 }
 
 // The line of `text` that starts with `prefix`, without the prefix.
@@ -90,7 +59,7 @@ const system_units& units() {
 }
 
 std::optional<process_stat> read_process_stat() {
-  auto text = read_file("/proc/self/stat");
+  auto text = io::read_whole_file("/proc/self/stat");
   if (!text) return std::nullopt;
   return parse_process_stat(*text);
 }
@@ -109,7 +78,7 @@ std::optional<double> count_open_fds() {
 }
 
 std::optional<double> read_max_open_files() {
-  auto text = read_file("/proc/self/limits");
+  auto text = io::read_whole_file("/proc/self/limits");
   if (!text) return std::nullopt;
   return parse_max_open_files(*text);
 }
@@ -117,7 +86,7 @@ std::optional<double> read_max_open_files() {
 // Seconds since the Unix epoch when the process started: boot time plus its start in ticks.
 // /proc/stat is read at each scrape, not cached: boot time moves when the wall clock is stepped.
 std::optional<double> start_time_seconds(const process_stat& s) {
-  auto system = read_file("/proc/stat");
+  auto system = io::read_whole_file("/proc/stat");
   if (!system || units().ticks_per_second == 0) return std::nullopt;
   auto boot = parse_boot_time_seconds(*system);
   if (!boot) return std::nullopt;
@@ -146,11 +115,11 @@ std::optional<process_stat> parse_process_stat(std::string_view text) {
     fields[i] = next_token(rest);
     if (fields[i].empty()) return std::nullopt;
   }
-  auto utime = to_u64(fields[14]);
-  auto stime = to_u64(fields[15]);
-  auto start = to_u64(fields[22]);
-  auto vsize = to_u64(fields[23]);
-  auto rss = to_u64(fields[24]);
+  auto utime = util::parse_uint<std::uint64_t>(fields[14]);
+  auto stime = util::parse_uint<std::uint64_t>(fields[15]);
+  auto start = util::parse_uint<std::uint64_t>(fields[22]);
+  auto vsize = util::parse_uint<std::uint64_t>(fields[23]);
+  auto rss = util::parse_uint<std::uint64_t>(fields[24]);
   if (!utime || !stime || !start || !vsize || !rss) return std::nullopt;
   return process_stat{*utime, *stime, *start, *vsize, *rss};
 }
@@ -158,7 +127,7 @@ std::optional<process_stat> parse_process_stat(std::string_view text) {
 std::optional<double> parse_boot_time_seconds(std::string_view system_stat_text) {
   auto rest = line_after(system_stat_text, "btime ");
   if (!rest) return std::nullopt;
-  auto v = to_u64(next_token(*rest));
+  auto v = util::parse_uint<std::uint64_t>(next_token(*rest));
   if (!v) return std::nullopt;
   return static_cast<double>(*v);
 }
@@ -168,7 +137,7 @@ std::optional<double> parse_max_open_files(std::string_view limits_text) {
   if (!rest) return std::nullopt;
   const std::string_view soft = next_token(*rest);
   if (soft == "unlimited") return std::numeric_limits<double>::infinity();
-  auto v = to_u64(soft);
+  auto v = util::parse_uint<std::uint64_t>(soft);
   if (!v) return std::nullopt;
   return static_cast<double>(*v);
 }

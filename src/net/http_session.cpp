@@ -12,7 +12,7 @@
 #include "livekv/http/http_date.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/http/request_id.hpp"
-#include "livekv/util/logging.hpp"
+#include "livekv/util/json_text.hpp"
 #include "livekv/http/uri.hpp"
 #include "livekv/version.hpp"
 
@@ -465,16 +465,23 @@ void http_session::log_access(std::size_t bytes) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   const std::string_view method = req_method_ == bhttp::verb::unknown ? "-" : bhttp::to_string(req_method_);
   if (env_.settings.json_access_log) {
-    std::string line = "{\"ts_ms\":";
-    line += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count());
-    line += ",\"level\":\"info\",\"msg\":\"request\",\"method\":\"";
-    util::append_json_escaped(line, method);
-    line += "\",\"path\":\"";
-    util::append_json_escaped(line, req_target_);
-    line += "\",\"status\":" + std::to_string(code) + ",\"duration_us\":" + std::to_string(us) +
-            ",\"bytes_in\":" + std::to_string(bytes_in_) + ",\"bytes_out\":" + std::to_string(bytes) +
-            ",\"client\":\"" + client_ + "\",\"request_id\":\"" + request_id_ + "\"}";
+    std::string line;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    util::json_writer(line)
+        .begin_object()
+        .number("ts_ms", static_cast<std::uint64_t>(now_ms.count()))
+        .string("level", "info")
+        .string("msg", "request")
+        .string("method", method)
+        .string("path", req_target_)
+        .number("status", code)
+        .number("duration_us", static_cast<std::uint64_t>(us))
+        .number("bytes_in", bytes_in_)
+        .number("bytes_out", bytes)
+        .string("client", client_)
+        .string("request_id", request_id_)
+        .end_object();
     env_.access_log->info("{}", line);
   } else {
     env_.access_log->info("{} \"{} {}\" {} {} {} {}us id={}", client_, method, req_target_, code, bytes_in_, bytes, us,

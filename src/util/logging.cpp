@@ -6,6 +6,8 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
+#include "livekv/util/json_text.hpp"
+
 namespace livekv::util {
 
 namespace {
@@ -21,34 +23,23 @@ class json_message_flag final : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<json_message_flag>(); }
 };
 
-}  // namespace
-
-void append_json_escaped(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xf];
-          out += hex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
+spdlog::level::level_enum spdlog_level(log_level level) {
+  switch (level) {
+    case log_level::trace: return spdlog::level::trace;
+    case log_level::debug: return spdlog::level::debug;
+    case log_level::info: return spdlog::level::info;
+    case log_level::warn: return spdlog::level::warn;
+    case log_level::error: return spdlog::level::err;
+    case log_level::off: return spdlog::level::off;
   }
+  return spdlog::level::info;
 }
 
-void setup_logging(const std::string& level, const std::string& format) {
+}  // namespace
+
+void setup_logging(log_level level, log_format format) {
   auto logger = spdlog::stderr_logger_mt("livekv");
-  if (format == "json") {
+  if (format == log_format::json) {
     auto f = std::make_unique<spdlog::pattern_formatter>();
     f->add_flag<json_message_flag>('*').set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})");
     logger->set_formatter(std::move(f));
@@ -56,10 +47,10 @@ void setup_logging(const std::string& level, const std::string& format) {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   }
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_level(spdlog_level(level));
 }
 
-result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest, const std::string& format) {
+result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest, log_format format) {
   if (dest == "off") return std::shared_ptr<spdlog::logger>{};
   spdlog::init_thread_pool(8192, 1);
   std::shared_ptr<spdlog::logger> log;
@@ -74,7 +65,7 @@ result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest,
     return status(errc::internal, std::string("cannot open the access log: ") + e.what());
   }
   // JSON lines are complete objects built by the session (with their own timestamp).
-  log->set_pattern(format == "json" ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %v");
+  log->set_pattern(format == log_format::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %v");
   log->set_level(spdlog::level::info);
   // Lines reach the file within a second, flushed by spdlog's own thread, never by a request.
   spdlog::flush_every(std::chrono::seconds(1));

@@ -1,9 +1,9 @@
 #include "livekv/wal/epoch_file.hpp"
 
-#include <charconv>
 #include <filesystem>
 
 #include "livekv/io/append_file.hpp"
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv::wal {
 
@@ -20,12 +20,11 @@ result<std::uint64_t> read_epoch(const std::string& dir) {
   if (!text) return text.error();
   std::string_view digits(*text);
   if (digits.ends_with('\n')) digits.remove_suffix(1);
-  std::uint64_t epoch = 0;
-  const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
-  if (digits.empty() || err != std::errc{} || end != digits.data() + digits.size())
+  const auto epoch = util::parse_uint<std::uint64_t>(digits);
+  if (!epoch)
     return status(errc::internal, path.string() + " does not hold an epoch number (it holds '" +
                                       std::string(text->substr(0, 40)) + "')");
-  return epoch;
+  return *epoch;
 }
 
 status write_epoch(const std::string& dir, std::uint64_t epoch) {

@@ -1,7 +1,8 @@
 #include "livekv/wal/file_names.hpp"
 
-#include <charconv>
 #include <cstdio>
+
+#include "livekv/util/parse_uint.hpp"
 
 namespace livekv::wal {
 
@@ -22,11 +23,7 @@ std::optional<std::uint64_t> parse_numbered_name(std::string_view name, std::str
                                                  std::string_view suffix) {
   if (name.size() != prefix.size() + digits + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix))
     return std::nullopt;
-  std::uint64_t v = 0;
-  const char* b = name.data() + prefix.size();
-  const auto [p, ec] = std::from_chars(b, b + digits, v);
-  if (ec != std::errc{} || p != b + digits) return std::nullopt;
-  return v;
+  return util::parse_uint<std::uint64_t>(name.substr(prefix.size(), digits));
 }
 
 }  // namespace livekv::wal

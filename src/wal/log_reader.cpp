@@ -11,6 +11,7 @@
 #include "livekv/util/byte_coding.hpp"
 #include "livekv/util/crc32c.hpp"
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/data_dir.hpp"
 #include "livekv/wal/frame.hpp"
 #include "livekv/wal/log_writer.hpp"
 
@@ -55,10 +56,7 @@ class reader_fd {
 
 std::vector<std::uint64_t> log_reader::segments() const {
   std::vector<std::uint64_t> revs;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-    if (const auto rev = parse_segment_name(it->path().filename().string())) revs.push_back(*rev);
-  std::sort(revs.begin(), revs.end());
+  for (const auto& [rev, path] : list_data_files(dir_).segments) revs.push_back(rev);  // in order
   return revs;
 }
 

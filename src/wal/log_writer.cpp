@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/data_dir.hpp"
 #include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 
@@ -178,11 +179,9 @@ log_stats log_writer::stats() const {
     s = stats_;
     s.failed = !failure_.ok();
   }
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (!parse_segment_name(it->path().filename().string())) continue;
+  for (const auto& [rev, path] : list_data_files(opts_.dir).segments) {
     std::error_code size_ec;
-    const auto size = it->file_size(size_ec);
+    const auto size = fs::file_size(path, size_ec);
     if (size_ec) continue;  // deleted by a snapshot meanwhile
     ++s.segments;
     s.segment_bytes += size;

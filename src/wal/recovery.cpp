@@ -8,6 +8,7 @@
 
 #include "livekv/io/append_file.hpp"
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/data_dir.hpp"
 #include "livekv/wal/epoch_file.hpp"
 #include "livekv/wal/frame.hpp"
 #include "livekv/wal/log_writer.hpp"
@@ -19,22 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct listing {
-  std::map<std::uint64_t, std::string> snapshots;  // start revision → path
-  std::map<std::uint64_t, std::string> segments;   // first revision → path
-};
+using listing = data_files;
 using segment_iterator = std::map<std::uint64_t, std::string>::const_iterator;
-
-listing list_dir(const std::string& dir) {
-  listing l;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (auto r = parse_snapshot_name(name)) l.snapshots[*r] = it->path().string();
-    if (auto r = parse_segment_name(name)) l.segments[*r] = it->path().string();
-  }
-  return l;
-}
 
 // The way out when nothing can be recovered. The flag names the epoch it discards, so that leaving
 // it set (a unit file, an environment variable) cannot discard the next epoch's data too.
@@ -347,7 +334,7 @@ result<recovery_report> recover(store::state_machine& store, const std::string& 
   auto epoch = read_epoch(dir);
   if (!epoch) return epoch.error();
   rep.epoch = *epoch;
-  const listing l = list_dir(dir);
+  const listing l = list_data_files(dir);
   // --discard-data names the epoch it discards: the same flag left set discards nothing more.
   const bool discarding = opts.discard_epoch && *opts.discard_epoch == rep.epoch;
   if (opts.discard_epoch && !discarding)

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "livekv/wal/data_dir.hpp"
+
 namespace livekv::wal {
 
 namespace fs = std::filesystem;
@@ -20,9 +22,9 @@ result<recovery_report> storage::open() {
   fs::create_directories(opts_.dir, ec);
   if (ec) return status(errc::internal, "cannot create the data directory " + opts_.dir + ": " + ec.message());
   // A snapshot interrupted by a crash leaves its temporary file behind; it was never published.
-  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (const auto& path : list_data_files(opts_.dir).temporaries) {
     std::error_code rm;
-    if (it->path().extension() == ".tmp") fs::remove(it->path(), rm);
+    fs::remove(path, rm);
   }
 
   auto rep = recover(store_, opts_.dir, {opts_.repair, opts_.discard_epoch});
@@ -134,13 +136,11 @@ result<snapshot_info> storage::take_snapshot() {
   }
   // Everything at or before `start` is in the snapshot; the cut put every later commit in
   // segments that start after it.
-  for (auto it = fs::directory_iterator(opts_.dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    const auto seg = parse_segment_name(name);
-    const auto snap = parse_snapshot_name(name);
-    std::error_code rm;
-    if ((seg && *seg <= start) || (snap && *snap < start)) fs::remove(it->path(), rm);
-  }
+  const data_files files = list_data_files(opts_.dir);
+  for (const auto& [rev, path] : files.segments)
+    if (rev <= start) fs::remove(path, ec);
+  for (const auto& [rev, path] : files.snapshots)
+    if (rev < start) fs::remove(path, ec);
   if (auto s = io::fsync_dir(opts_.dir); !s) spdlog::warn("{}", s.message());
   return info;
 }

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -24,6 +23,7 @@
 #include "livekv/store/kv_store.hpp"
 #include "livekv/wal/log_reader.hpp"
 #include "livekv/wal/log_writer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace livekv::hub {
 namespace {
@@ -639,18 +639,7 @@ TEST(broadcast_hub, a_waiter_older_than_the_ring_answers_true_at_once) {
 
 // --- history older than the ring, from the log on disk ---
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-hub-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_dir;
 
 // A store logging to small segments, a hub with a short ring reading older history from them.
 class logged_hub_test : public ::testing::Test {

@@ -54,6 +54,34 @@ TEST(config, invalid_values_name_the_flag_or_variable) {
   EXPECT_FALSE(parse_config({"--header-timeout", "soon"}, env_of({})));
 }
 
+TEST(config, word_settings_parse_into_their_types_once) {
+  auto d = parse_config({}, env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cfg.fsync, wal::fsync_policy::everysec);
+  EXPECT_EQ(d->cfg.log_level, util::log_level::info);
+  EXPECT_EQ(d->cfg.log_format, util::log_format::text);
+  auto p = parse_config({"--fsync", "always", "--log-level=warn"}, env_of({{"LIVEKV_LOG_FORMAT", "json"}}));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cfg.fsync, wal::fsync_policy::always);
+  EXPECT_EQ(p->cfg.log_level, util::log_level::warn);
+  EXPECT_EQ(p->cfg.log_format, util::log_format::json);
+}
+
+TEST(config, an_unknown_word_names_the_flag_and_the_accepted_words) {
+  auto f = parse_config({"--fsync", "sometimes"}, env_of({}));
+  ASSERT_FALSE(f) << "an unknown policy must not become everysec";
+  EXPECT_EQ(f.error().message(), "invalid value for --fsync: 'sometimes' (accepted: always, everysec or no)");
+  auto l = parse_config({}, env_of({{"LIVEKV_LOG_LEVEL", "loud"}}));
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().message(), "invalid LIVEKV_LOG_LEVEL=loud (accepted: trace, debug, info, warn, error or off)");
+  auto j = parse_config({"--log-format=JSON"}, env_of({}));
+  ASSERT_FALSE(j) << "words are case-sensitive, as before";
+  EXPECT_EQ(j.error().message(), "invalid value for --log-format: 'JSON' (accepted: text or json)");
+  auto p = parse_config({"--port", "http"}, env_of({}));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message(), "invalid value for --port: 'http'") << "other flags' refusals are unchanged";
+}
+
 TEST(config, repair_and_discard_data_are_separate_and_off_by_default) {
   auto d = parse_config({}, env_of({}));
   ASSERT_TRUE(d);

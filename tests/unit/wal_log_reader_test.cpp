@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "livekv/wal/commit_codec.hpp"
 #include "livekv/wal/frame.hpp"
 #include "livekv/wal/log_writer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace livekv::wal {
 namespace {
@@ -27,18 +27,7 @@ constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
 // A commit below is about 100 bytes framed: a new segment every three commits.
 constexpr std::uint64_t small_segment = 250;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-log-reader-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_dir;
 
 std::string key_of(std::uint64_t rev) { return "key-" + std::to_string(rev); }
 std::string value_of(std::uint64_t rev) { return "value-of-revision-" + std::to_string(rev); }

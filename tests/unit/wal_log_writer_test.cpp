@@ -2,7 +2,6 @@
 // under always the log thread starts when someone waits, and one fdatasync covers what is buffered.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -11,24 +10,14 @@
 #include "livekv/store/kv_store.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
+#include "support/temp_dir.hpp"
 
 namespace livekv::wal {
 namespace {
 
 namespace fs = std::filesystem;
 
-class log_dir {
- public:
-  log_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-logw-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~log_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using log_dir = test::temp_dir;
 
 store::commit_request put(std::string key, std::string value) {
   store::commit_request r;

@@ -1,7 +1,6 @@
 // The log, snapshots and recovery against real files in a temporary directory.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -13,24 +12,14 @@
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
 #include "livekv/wal/storage.hpp"
+#include "support/temp_dir.hpp"
 
 namespace livekv::wal {
 namespace {
 
 namespace fs = std::filesystem;
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "livekv-wal-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_dir;
 
 store::commit_request put(std::string key, std::string value, std::int64_t ttl_ms = 0) {
   store::commit_request r;

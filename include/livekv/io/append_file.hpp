@@ -40,7 +40,9 @@ class append_file {
 // fsync on a directory, so that a file created or renamed in it survives a power loss.
 status fsync_dir(const std::string& dir);
 
-// Reads a whole file. Errors: errc::internal naming the path.
+// Reads a whole file: reads until end of file rather than trusting its size, so /proc files (which
+// report size 0) read whole too. Retries on EINTR. Errors: errc::storage_failed with the path and
+// the errno text.
 result<std::string> read_whole_file(const std::string& path);
 
 // Shrinks a file to `size` bytes (dropping a torn tail) and syncs it.

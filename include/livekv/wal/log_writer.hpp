@@ -14,14 +14,9 @@
 #include "livekv/io/append_file.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/commit_log.hpp"
+#include "livekv/wal/fsync_policy.hpp"
 
 namespace livekv::wal {
-
-enum class fsync_policy {
-  always,    // acknowledge after fdatasync; concurrent commits share one (group commit)
-  everysec,  // acknowledge after write(2) (survives a crash of the process); fdatasync once a second
-  no,        // acknowledge at once; write soon, let the OS decide when to sync
-};
 
 struct log_stats {
   std::uint64_t appends = 0;        // commits appended
