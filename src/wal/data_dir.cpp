@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/snapshot.hpp"
 

@@ -26,4 +26,16 @@ std::optional<std::uint64_t> parse_numbered_name(std::string_view name, std::str
   return util::parse_uint<std::uint64_t>(name.substr(prefix.size(), digits));
 }
 
+std::string segment_name(std::uint64_t first_revision) { return numbered_name("wal-", first_revision, ".log"); }
+
+std::optional<std::uint64_t> parse_segment_name(const std::string& name) {
+  return parse_numbered_name(name, "wal-", ".log");
+}
+
+std::string snapshot_name(std::uint64_t start_revision) { return numbered_name("snapshot-", start_revision, ".snap"); }
+
+std::optional<std::uint64_t> parse_snapshot_name(const std::string& name) {
+  return parse_numbered_name(name, "snapshot-", ".snap");
+}
+
 }  // namespace livekv::wal

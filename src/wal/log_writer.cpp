@@ -13,12 +13,6 @@ namespace livekv::wal {
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
-std::string segment_name(std::uint64_t first_revision) { return numbered_name("wal-", first_revision, ".log"); }
-
-std::optional<std::uint64_t> parse_segment_name(const std::string& name) {
-  return parse_numbered_name(name, "wal-", ".log");
-}
-
 result<std::unique_ptr<log_writer>> log_writer::open(options opts, std::uint64_t next_revision) {
   auto file = io::append_file::open((fs::path(opts.dir) / segment_name(next_revision)).string());
   if (!file) return file.error();

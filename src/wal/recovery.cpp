@@ -6,12 +6,12 @@
 #include <limits>
 #include <map>
 
+#include "livekv/wal/file_names.hpp"
 #include "livekv/io/append_file.hpp"
 #include "livekv/wal/commit_codec.hpp"
 #include "livekv/wal/data_dir.hpp"
 #include "livekv/wal/epoch_file.hpp"
 #include "livekv/wal/frame.hpp"
-#include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/snapshot.hpp"
 
 namespace livekv::wal {

@@ -21,12 +21,6 @@ constexpr std::size_t frame_budget = 4 << 20;       // an entries frame stays fa
 
 }  // namespace
 
-std::string snapshot_name(std::uint64_t start_revision) { return numbered_name("snapshot-", start_revision, ".snap"); }
-
-std::optional<std::uint64_t> parse_snapshot_name(const std::string& name) {
-  return parse_numbered_name(name, "snapshot-", ".snap");
-}
-
 result<snapshot_info> write_snapshot(const store::state_machine& store, const std::string& dir, std::uint64_t start_revision,
                                      const std::function<status()>& before_publish) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/data_dir.hpp"
 
 namespace livekv::wal {

@@ -2,6 +2,7 @@
 // checkpoint as the server does), with fake subscribers that record what the hub's thread tells
 // them. Nothing here sleeps: every wait is on a condition variable, bounded so a broken hub fails
 // the test instead of hanging it.
+#include "livekv/wal/file_names.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // wal::list_data_files, the one scan of a data directory.
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/data_dir.hpp"
 
 #include <gtest/gtest.h>

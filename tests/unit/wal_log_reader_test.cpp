@@ -1,5 +1,6 @@
 // Reading the write-ahead log back for the live feed: real segments written by wal::log_writer in a
 // temporary directory, small enough that a few commits fill one, read in small batches.
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_reader.hpp"
 
 #include <gtest/gtest.h>

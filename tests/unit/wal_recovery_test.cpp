@@ -1,6 +1,7 @@
 // Recovery when files are missing or recovery must give data up: real data directories written
 // by wal::storage in a temporary directory, then a file removed or damaged, then wal::recover().
 // What every test holds to: a revision once handed out is never handed out again.
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/recovery.hpp"
 
 #include <gtest/gtest.h>

@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "livekv/wal/file_names.hpp"
 #include "livekv/store/kv_store.hpp"
 #include "livekv/io/append_file.hpp"
 #include "livekv/wal/commit_codec.hpp"

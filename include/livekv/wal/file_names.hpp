@@ -13,4 +13,11 @@ std::string numbered_name(std::string_view prefix, std::uint64_t revision, std::
 std::optional<std::uint64_t> parse_numbered_name(std::string_view name, std::string_view prefix,
                                                  std::string_view suffix);
 
+// A log segment, named by the first revision it holds: "wal-00000000000000000042.log".
+std::string segment_name(std::uint64_t first_revision);
+std::optional<std::uint64_t> parse_segment_name(const std::string& name);
+// A snapshot, named by the revision it starts at: "snapshot-00000000000000000042.snap".
+std::string snapshot_name(std::uint64_t start_revision);
+std::optional<std::uint64_t> parse_snapshot_name(const std::string& name);
+
 }  // namespace livekv::wal

@@ -146,8 +146,5 @@ class log_writer final : public store::commit_log {
   std::chrono::steady_clock::time_point last_sync_;
 };
 
-// "wal-00000000000000000042.log" for first revision 42; parse_segment_name is its inverse.
-std::string segment_name(std::uint64_t first_revision);
-std::optional<std::uint64_t> parse_segment_name(const std::string& name);
 
 }  // namespace livekv::wal

@@ -31,8 +31,6 @@ struct snapshot_info {
   std::int64_t time_ms = 0;  // when it was started (Unix ms)
 };
 
-std::string snapshot_name(std::uint64_t start_revision);
-std::optional<std::uint64_t> parse_snapshot_name(const std::string& name);
 
 // Writes dir/snapshot-<start_revision>.snap: copies the store in key order, a chunk at a time under
 // its shared lock (writers wait at most one chunk), to a temporary file; fsyncs it; calls
