@@ -128,7 +128,7 @@ http::response admin_handlers::status(http::request_context& ctx) {
       body["feed"]["disconnected_compacted"] = c.disconnected_compacted;
     }
   }
-  return http::make_json(http::status::ok, body, ctx.req.version());
+  return http::make_json(http::status_code::ok, body, ctx.req.version());
 }
 
 http::response admin_handlers::snapshot(http::request_context& ctx) {
@@ -138,14 +138,14 @@ http::response admin_handlers::snapshot(http::request_context& ctx) {
   ctx.defer = [this, v](http::request_context::resume_fn resume) {
     disk_->request_snapshot([resume = std::move(resume), v](result<wal::snapshot_info> r) {
       if (!r) return resume(http::make_problem(r.error(), v));
-      resume(http::make_json(http::status::ok, snapshot_json(*r), v));
+      resume(http::make_json(http::status_code::ok, snapshot_json(*r), v));
     });
   };
-  return http::response{http::status::accepted, v};
+  return http::response{http::status_code::accepted, v};
 }
 
 http::response admin_handlers::healthz(http::request_context& ctx) {
-  return http::make_json(http::status::ok, {{"status", "ok"}}, ctx.req.version());
+  return http::make_json(http::status_code::ok, {{"status", "ok"}}, ctx.req.version());
 }
 
 http::response admin_handlers::readyz(http::request_context& ctx) {
@@ -156,7 +156,7 @@ http::response admin_handlers::readyz(http::request_context& ctx) {
     return http::make_problem(errc::read_only,
                               "the write-ahead log failed: writes are refused (reads work) until it can be written again",
                               ctx.req.version());
-  return http::make_json(http::status::ok, {{"status", "ready"}}, ctx.req.version());
+  return http::make_json(http::status_code::ok, {{"status", "ready"}}, ctx.req.version());
 }
 
 }  // namespace livekv::handlers

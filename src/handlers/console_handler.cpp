@@ -24,7 +24,7 @@ void console_handler::register_routes(http::router& r) {
 }
 
 http::response console_handler::page(http::request_context& ctx) const {
-  http::response res{http::status::ok, ctx.req.version()};
+  http::response res{http::status_code::ok, ctx.req.version()};
   res.set(http::field::content_type, page_->content_type());
   res.set("Content-Security-Policy", csp_);
   // Only the KV GET sets nosniff itself (no global default), so the page sets its own.

@@ -104,7 +104,7 @@ http::response kv_handlers::get(http::request_context& ctx) {
   }
   if (!wait || !hub_) {
     auto res = read(*key, ctx.req);
-    announce_read(hub::event_kind::get, *key, ctx, res.result() != http::status::not_found, 0);
+    announce_read(hub::event_kind::get, *key, ctx, res.result() != http::status_code::not_found, 0);
     return res;
   }
   // Long-poll: answer at once if the key changed after `wait`, else when it does, else 304 at the
@@ -116,11 +116,11 @@ http::response kv_handlers::get(http::request_context& ctx) {
                   http::request_context::resume_fn resume) mutable {
     auto answer = [this, key, req = std::move(req), resume = std::move(resume)](bool changed) {
       if (changed) return resume(read(key, req));
-      resume(http::response{http::status::not_modified, req.version()});
+      resume(http::response{http::status_code::not_modified, req.version()});
     };
     hub_->wait_for_key(std::move(key), after, deadline, std::move(answer));
   };
-  return http::response{http::status::not_modified, v};
+  return http::response{http::status_code::not_modified, v};
 }
 
 http::response kv_handlers::read(const std::string& key, const http::request& req) const {
@@ -131,13 +131,13 @@ http::response kv_handlers::read(const std::string& key, const http::request& re
 
   if (auto inm = req.find(http::field::if_none_match); inm != req.end()) {
     if (etag_list_matches(inm->value(), etag_for(e->mod_revision))) {
-      http::response res{http::status::not_modified, v};
+      http::response res{http::status_code::not_modified, v};
       set_value_guard_headers(res);
       set_entry_headers(res, *e, now);
       return res;
     }
   }
-  http::response res{http::status::ok, v};
+  http::response res{http::status_code::ok, v};
   res.set(http::field::content_type,
           e->val->content_type().empty() ? std::string_view("application/octet-stream") : e->val->content_type());
   set_value_guard_headers(res);
@@ -202,7 +202,7 @@ http::response kv_handlers::put(http::request_context& ctx) {
   // {"key":K,"revision":R,"created":B} written directly: building and dumping a JSON object was
   // the largest user-space cost of a PUT after the hash lookup. Keys are valid UTF-8 (validate_key),
   // so escaping them is all JSON needs.
-  http::response res{created ? http::status::created : http::status::ok, v};
+  http::response res{created ? http::status_code::created : http::status_code::ok, v};
   res.set(http::field::content_type, "application/json");
   std::string& body = res.body().text;
   body.reserve(48 + key->size());
@@ -236,7 +236,7 @@ http::response kv_handlers::erase(http::request_context& ctx) {
     return http::make_problem(errc::key_not_found, "no key '" + *key + "'", v);
   }
   ctx.durable = out->durable;
-  return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
+  return http::make_json(http::status_code::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 
 http::response kv_handlers::list(http::request_context& ctx) {
@@ -276,7 +276,7 @@ http::response kv_handlers::list(http::request_context& ctx) {
   body["next"] = page.next ? json(*page.next) : json(nullptr);
   body["revision"] = page.revision;
   announce_read(hub::event_kind::list, q.prefix, ctx, true, page.items.size());
-  return http::make_json(http::status::ok, body, v);
+  return http::make_json(http::status_code::ok, body, v);
 }
 
 }  // namespace livekv::handlers

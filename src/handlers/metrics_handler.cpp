@@ -25,7 +25,7 @@ http::response metrics_handler::scrape(http::request_context& ctx) {
   for (auto& f : families) {
     std::sort(f.metric.begin(), f.metric.end(), [](const auto& a, const auto& b) { return a.label < b.label; });
   }
-  http::response res{http::status::ok, ctx.req.version()};
+  http::response res{http::status_code::ok, ctx.req.version()};
   res.set(http::field::content_type, content_type);
   // The serializer writes numbers in the classic locale whatever the global one is ("0.5", never
   // "0,5").

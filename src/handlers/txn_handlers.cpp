@@ -226,7 +226,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
     return http::make_problem(errc::cas_mismatch, "the key does not hold the expected value", v, &extra);
   }
   ctx.durable = out->durable;
-  return http::make_json(http::status::ok, {{"key", *key}, {"revision", out->revision}}, v);
+  return http::make_json(http::status_code::ok, {{"key", *key}, {"revision", out->revision}}, v);
 }
 
 http::response txn_handlers::batch(http::request_context& ctx) {
@@ -245,7 +245,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
     return http::make_problem(errc::condition_failed, "condition if[" + std::to_string(i) + "] does not hold", v, &extra);
   }
   ctx.durable = out->durable;
-  return http::make_json(http::status::ok, {{"revision", out->revision}, {"results", batch_results(*req, *out)}}, v);
+  return http::make_json(http::status_code::ok, {{"revision", out->revision}, {"results", batch_results(*req, *out)}}, v);
 }
 
 }  // namespace livekv::handlers

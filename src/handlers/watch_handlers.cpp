@@ -125,7 +125,7 @@ http::response watch_handlers::websocket(http::request_context& ctx) {
                                                      http::request&& req) mutable {
     std::make_shared<feed::ws_session>(std::move(s), env, std::move(sub))->start(std::move(req));
   };
-  return http::response{http::status::switching_protocols, v};
+  return http::response{http::status_code::switching_protocols, v};
 }
 
 namespace {
@@ -133,7 +133,7 @@ namespace {
 http::response start_sse(http::request_context& ctx, feed::feed_env env, feed::subscription sub) {
   if (ctx.req.method() == http::verb::head) {
     // HEAD learns what a GET would stream, without a stream.
-    http::response res{http::status::ok, ctx.req.version()};
+    http::response res{http::status_code::ok, ctx.req.version()};
     res.set(http::field::content_type, "text/event-stream; charset=utf-8");
     res.set(http::field::cache_control, "no-cache");
     return res;
@@ -142,7 +142,7 @@ http::response start_sse(http::request_context& ctx, feed::feed_env env, feed::s
                       boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
     std::make_shared<feed::sse_session>(std::move(s), env, std::move(sub), std::move(id))->start();
   };
-  return http::response{http::status::ok, ctx.req.version()};
+  return http::response{http::status_code::ok, ctx.req.version()};
 }
 
 }  // namespace

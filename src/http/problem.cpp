@@ -9,7 +9,7 @@
 namespace livekv::http {
 
 const problem_kind& problem_for(errc code) noexcept {
-  using s = http::status;
+  using s = http::status_code;
   // Indexed by errc; the static_assert below keeps it in step with the enum.
   static const problem_kind table[] = {
       {s::ok, "ok", "OK"},

@@ -27,7 +27,7 @@ std::size_t count(std::string_view haystack, std::string_view needle) {
 TEST(console_handler_test, serves_the_embedded_page_as_uncached_html) {
   const console_handler h;
   const auto res = get_page(h);
-  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.result(), http::status_code::ok);
   EXPECT_EQ(res[http::field::content_type], "text/html; charset=utf-8");
   EXPECT_EQ(res[http::field::cache_control], "no-cache");
   EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");

@@ -19,7 +19,7 @@ using labels = std::vector<ClientMetric::Label>;
 class http_metrics_test : public ::testing::Test {
  protected:
   http_metrics_test() {
-    const auto ok = [](request_context& c) { return response{status::ok, c.req.version()}; };
+    const auto ok = [](request_context& c) { return response{status_code::ok, c.req.version()}; };
     routes_.exact(verb::get, "/status", ok);
     routes_.prefix(verb::get, "/v1/kv/", ok);
     routes_.prefix(verb::put, "/v1/kv/", ok);

@@ -31,7 +31,7 @@ http::response get(metrics_handler& h) {
 TEST(metrics_handler, answers_in_the_0_0_4_text_format) {
   metrics_handler h;
   const auto res = get(h);
-  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.result(), http::status_code::ok);
   EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(res.body().text, "");
 }

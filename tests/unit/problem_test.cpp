@@ -10,7 +10,7 @@ namespace {
 
 TEST(problem, body_is_rfc9457_with_stable_code) {
   auto res = make_problem(errc::key_not_found, "no key 'a'", 11);
-  EXPECT_EQ(res.result(), status::not_found);
+  EXPECT_EQ(res.result(), status_code::not_found);
   EXPECT_EQ(res[field::content_type], "application/problem+json");
   auto j = nlohmann::json::parse(res.body().text);
   EXPECT_EQ(j["status"], 404);
@@ -55,7 +55,7 @@ TEST(problem, every_error_code_has_a_unique_code_and_a_client_or_server_status) 
   }
   // Bad input is never a 500: only errc::internal maps there.
   for (int i = 1; i < static_cast<int>(errc::internal); ++i)
-    EXPECT_NE(problem_for(static_cast<errc>(i)).http_status, status::internal_server_error);
+    EXPECT_NE(problem_for(static_cast<errc>(i)).http_status, status_code::internal_server_error);
 }
 
 }  // namespace

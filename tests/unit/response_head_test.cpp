@@ -11,7 +11,7 @@ namespace livekv::http {
 namespace {
 
 TEST(response_head, status_line_then_fields_in_order_then_added_ones) {
-  response res{status::created, 11};
+  response res{status_code::created, 11};
   res.set(field::content_type, "application/json");
   res.set("ETag", "\"7\"");
   res.content_length(12);
@@ -31,7 +31,7 @@ TEST(response_head, status_line_then_fields_in_order_then_added_ones) {
 }
 
 TEST(response_head, http_1_0_and_a_custom_reason_are_kept) {
-  response res{status::ok, 10};
+  response res{status_code::ok, 10};
   res.reason("Fine");
   response_head head;
   head.start(res);
@@ -40,9 +40,9 @@ TEST(response_head, http_1_0_and_a_custom_reason_are_kept) {
 }
 
 TEST(response_head, a_reused_head_starts_afresh) {
-  response first{status::not_found, 11};
+  response first{status_code::not_found, 11};
   first.set(field::content_type, "application/problem+json");
-  response second{status::no_content, 11};
+  response second{status_code::no_content, 11};
   response_head head;
   head.start(first);
   head.finish();
@@ -53,7 +53,7 @@ TEST(response_head, a_reused_head_starts_afresh) {
 
 // What we write, Beast's own parser (the one our clients' libraries resemble) reads back.
 TEST(response_head, beast_parses_what_it_writes) {
-  response res{status::ok, 11};
+  response res{status_code::ok, 11};
   res.set(field::content_type, "text/plain");
   res.keep_alive(false);
   res.content_length(5);
@@ -69,7 +69,7 @@ TEST(response_head, beast_parses_what_it_writes) {
   ASSERT_FALSE(ec) << ec.message();
   ASSERT_TRUE(parser.is_done());
   const auto& m = parser.get();
-  EXPECT_EQ(m.result(), status::ok);
+  EXPECT_EQ(m.result(), status_code::ok);
   EXPECT_FALSE(m.keep_alive());
   EXPECT_EQ(m["KV-Revision"], "42");
   EXPECT_EQ(m.body(), "hello");

@@ -7,7 +7,7 @@ namespace {
 
 router::handler tagged(std::string tag) {
   return [tag](request_context&) {
-    response r{status::ok, 11};
+    response r{status_code::ok, 11};
     r.body().text = tag;
     return r;
   };

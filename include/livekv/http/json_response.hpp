@@ -6,6 +6,6 @@
 namespace livekv::http {
 
 // A JSON response with the given status. Invalid UTF-8 in strings is replaced, never thrown on.
-response make_json(http::status s, const nlohmann::ordered_json& body, unsigned version);
+response make_json(http::status_code s, const nlohmann::ordered_json& body, unsigned version);
 
 }  // namespace livekv::http

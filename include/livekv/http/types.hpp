@@ -10,7 +10,7 @@ namespace bhttp = boost::beast::http;
 using request = bhttp::request<bhttp::string_body>;
 using response = bhttp::response<payload_body>;
 using bhttp::field;
-using bhttp::status;
+using status_code = bhttp::status;  // an HTTP status code (livekv::status is an error value)
 using bhttp::verb;
 
 }  // namespace livekv::http
