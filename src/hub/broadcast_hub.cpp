@@ -17,11 +17,11 @@ broadcast_hub::~broadcast_hub() { stop(); }
 
 void broadcast_hub::start(std::uint64_t base_revision) {
   {
-    std::unique_lock lock(ring_mutex_);
+    util::unique_lock lock(ring_mutex_);
     ring_.reset(base_revision);
     head_.store(base_revision, std::memory_order_release);
   }
-  std::lock_guard lock(thread_mutex_);
+  util::lock_guard lock(thread_mutex_);
   if (started_) return;
   started_ = true;
   thread_ = std::thread([this] { run(); });
@@ -29,7 +29,7 @@ void broadcast_hub::start(std::uint64_t base_revision) {
 
 void broadcast_hub::stop() {
   {
-    std::lock_guard lock(thread_mutex_);
+    util::lock_guard lock(thread_mutex_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -47,7 +47,7 @@ void broadcast_hub::on_commit(const store::commit_request& req, const store::com
   // Building the event copies the keys and shares the values: no formatting here (see event::json).
   event_ptr ev = make_write_event(req, out);
   {
-    std::unique_lock lock(ring_mutex_);
+    util::unique_lock lock(ring_mutex_);
     ring_.push(ev);
     head_.store(ev->rev, std::memory_order_seq_cst);
   }
@@ -61,7 +61,7 @@ void broadcast_hub::signal() noexcept {
   // Only the first signal since the hub's thread last looked takes the lock; later commits see the
   // flag already set and pay one atomic exchange.
   if (pending_.exchange(true, std::memory_order_acq_rel)) return;
-  std::lock_guard lock(thread_mutex_);
+  util::lock_guard lock(thread_mutex_);
   thread_cv_.notify_one();
 }
 
@@ -71,15 +71,17 @@ void broadcast_hub::run() {
   std::vector<waiter_fn> to_fire;
   for (;;) {
     {
-      std::unique_lock lock(thread_mutex_);
-      thread_cv_.wait_until(lock, next_tick, [&] { return stopping_ || pending_.load(std::memory_order_acquire); });
+      util::lock_guard lock(thread_mutex_);
+      thread_cv_.wait_until(thread_mutex_, next_tick, [&]() LIVEKV_REQUIRES(thread_mutex_) {
+        return stopping_ || pending_.load(std::memory_order_acquire);
+      });
       if (stopping_) return;
     }
     // Only a commit (signal()) wakes armed subscribers: a tick with nothing published leaves them
     // asleep, so an idle server with many subscribers costs nothing between bookmarks.
     if (pending_.exchange(false, std::memory_order_acq_rel)) {
       {
-        std::lock_guard lock(armed_mutex_);
+        util::lock_guard lock(armed_mutex_);
         to_wake.swap(armed_);
         armed_count_.fetch_sub(to_wake.size(), std::memory_order_seq_cst);
       }
@@ -102,7 +104,7 @@ void broadcast_hub::run() {
 void broadcast_hub::tick_all(steady::time_point now) {
   std::vector<std::weak_ptr<subscriber>> subs;
   {
-    std::lock_guard lock(members_mutex_);
+    util::lock_guard lock(members_mutex_);
     subs.reserve(members_.size());
     for (const auto& [id, m] : members_) subs.push_back(m.sub);
   }
@@ -119,7 +121,7 @@ void broadcast_hub::publish_read(const event_ptr& ev) {
   reads_published_.fetch_add(1, std::memory_order_relaxed);
   std::vector<std::weak_ptr<subscriber>> subs;
   {
-    std::lock_guard lock(members_mutex_);
+    util::lock_guard lock(members_mutex_);
     for (const auto& [id, m] : members_)
       if (m.reads) subs.push_back(m.sub);
   }
@@ -128,7 +130,7 @@ void broadcast_hub::publish_read(const event_ptr& ev) {
 }
 
 result<std::uint64_t> broadcast_hub::add(std::weak_ptr<subscriber> s, bool reads) {
-  std::lock_guard lock(members_mutex_);
+  util::lock_guard lock(members_mutex_);
   if (members_.size() >= opts_.max_subscribers)
     return status(errc::too_many_subscribers,
                   "the server already has " + std::to_string(members_.size()) + " feed subscribers (--feed-max-subscribers)");
@@ -139,7 +141,7 @@ result<std::uint64_t> broadcast_hub::add(std::weak_ptr<subscriber> s, bool reads
 }
 
 void broadcast_hub::remove(std::uint64_t id) noexcept {
-  std::lock_guard lock(members_mutex_);
+  util::lock_guard lock(members_mutex_);
   const auto it = members_.find(id);
   if (it == members_.end()) return;
   if (it->second.reads) read_subscribers_.fetch_sub(1, std::memory_order_relaxed);
@@ -149,7 +151,7 @@ void broadcast_hub::remove(std::uint64_t id) noexcept {
 std::uint64_t broadcast_hub::compact_revision() const {
   std::uint64_t first;
   {
-    std::shared_lock lock(ring_mutex_);
+    util::shared_lock lock(ring_mutex_);
     first = ring_.first();
   }
   if (history_) {
@@ -162,7 +164,7 @@ status broadcast_hub::fetch(std::uint64_t after, std::size_t max_events, std::si
                             history_cursor& cursor, std::vector<event_ptr>& out) const {
   std::uint64_t ring_first;
   {
-    std::shared_lock lock(ring_mutex_);
+    util::shared_lock lock(ring_mutex_);
     ring_first = ring_.first();
     if (after + 1 >= ring_first) {
       ring_.copy_after(after, max_events, max_bytes, out);
@@ -215,13 +217,13 @@ event_ptr broadcast_hub::from_history(const store::replayed_commit& c) const {
 }
 
 std::uint64_t broadcast_hub::backlog_bytes(std::uint64_t after) const {
-  std::shared_lock lock(ring_mutex_);
+  util::shared_lock lock(ring_mutex_);
   return ring_.bytes_after(after);
 }
 
 bool broadcast_hub::arm(std::weak_ptr<subscriber> s, std::uint64_t after) {
   {
-    std::lock_guard lock(armed_mutex_);
+    util::lock_guard lock(armed_mutex_);
     armed_.push_back(std::move(s));
     armed_count_.fetch_add(1, std::memory_order_seq_cst);
   }
@@ -237,7 +239,7 @@ void broadcast_hub::wait_for_key(std::string key, std::uint64_t after, steady::t
   {
     // Under the ring lock no commit is published: either the change is in the ring already or the
     // commit path will find the waiter registered below.
-    std::shared_lock ring_lock(ring_mutex_);
+    util::shared_lock ring_lock(ring_mutex_);
     if (after + 1 < ring_.first()) {
       changed = true;  // the ring no longer tells: answer with the current state
     } else {
@@ -255,13 +257,13 @@ void broadcast_hub::wait_for_key(std::string key, std::uint64_t after, steady::t
 hub_stats broadcast_hub::stats() const {
   hub_stats s;
   {
-    std::lock_guard lock(members_mutex_);
+    util::lock_guard lock(members_mutex_);
     s.subscribers = members_.size();
   }
   s.read_subscribers = read_subscribers_.load(std::memory_order_relaxed);
   s.key_waiters = waiters_.size();
   {
-    std::shared_lock lock(ring_mutex_);
+    util::shared_lock lock(ring_mutex_);
     s.head = ring_.head();
     s.history_events = ring_.size();
     s.history_bytes = ring_.bytes();

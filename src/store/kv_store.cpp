@@ -13,7 +13,7 @@ const clock& kv_store::default_clock() {
 kv_store::kv_store(const clock& clk) : clock_(clk) {}
 
 std::optional<entry> kv_store::get(std::string_view key) const {
-  std::shared_lock lock(map_mutex_);
+  util::shared_lock lock(map_mutex_);
   const entry* e = find_locked(key);
   // The clock is read only for keys that have a deadline: most reads pay nothing for TTL.
   if (!e || (e->expires_at_ms != 0 && e->expired_at(clock_.now_ms()))) return std::nullopt;
@@ -27,7 +27,7 @@ list_page kv_store::list(const list_query& q) const {
     return page;
   }
   const std::int64_t now = clock_.now_ms();
-  std::shared_lock lock(map_mutex_);
+  util::shared_lock lock(map_mutex_);
   page.revision = revision_.load(std::memory_order_relaxed);
   auto it = table_.lower_bound(q.prefix);
   if (q.start_after && *q.start_after >= q.prefix) it = table_.upper_bound(*q.start_after);
@@ -44,7 +44,7 @@ list_page kv_store::list(const list_query& q) const {
 }
 
 store_stats kv_store::stats() const {
-  std::shared_lock lock(map_mutex_);
+  util::shared_lock lock(map_mutex_);
   return {table_.size(), ttl_keys_, bytes_, revision_.load(std::memory_order_relaxed)};
 }
 
@@ -54,6 +54,7 @@ const entry* kv_store::find_locked(std::string_view key) const {
 }
 
 const entry* kv_store::current_locked(std::string_view key) const {
+  maps_stable_under_commit_lock();
   if (!overlay_.empty()) {
     if (const auto it = overlay_.find(key); it != overlay_.end()) return it->second.e ? &*it->second.e : nullptr;
   }
@@ -78,7 +79,7 @@ bool kv_store::holds(const condition& c, const entry* current) const {
 }
 
 result<commit_outcome> kv_store::commit(const commit_request& req) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   return commit_locked(req, clock_.now_ms());
 }
 
@@ -161,7 +162,7 @@ result<commit_outcome> kv_store::commit_locked(const commit_request& req, std::i
     return out;
   }
   {
-    std::unique_lock lock(map_mutex_);
+    util::unique_lock lock(map_mutex_);
     for (std::size_t i = 0; i < req.ops.size(); ++i) {
       key_table::node* n = table_.find(req.ops[i].key);
       auto after = decide(req.ops[i], n ? &n->e : nullptr, rev, now_ms, out.results[i]);
@@ -220,12 +221,12 @@ void kv_store::install_locked(key_table::node* n, std::string_view key, std::opt
 }
 
 void kv_store::durable_through(std::uint64_t ticket) noexcept {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   std::size_t ready = 0;
   while (ready < staged_.size() && staged_[ready].ticket <= ticket) ++ready;
   if (ready == 0) return;
   {
-    std::unique_lock lock(map_mutex_);
+    util::unique_lock lock(map_mutex_);
     for (std::size_t c = 0; c < ready; ++c) {
       staged_commit& sc = staged_[c];
       for (std::size_t i = 0; i < sc.req.ops.size(); ++i)
@@ -265,7 +266,7 @@ void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::
 
 expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(std::int64_t)>& on_expired) {
   expiry_pass pass;
-  std::unique_lock commit_lock(commit_mutex_);
+  util::unique_lock commit_lock(commit_mutex_);
   const std::int64_t now = clock_.now_ms();
   durable_ticket last_ticket;
   while (!deadlines_.empty() && pass.expired < max_keys) {
@@ -301,7 +302,7 @@ expiry_pass kv_store::expire_due(std::size_t max_keys, const std::function<void(
 namespace livekv::store {
 
 void kv_store::attach_log(commit_log* log) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   log_ = log;
   // Detaching keeps what is staged: the log being closed still reports it durable (or not).
   if (!log) return;
@@ -310,7 +311,7 @@ void kv_store::attach_log(commit_log* log) {
 }
 
 void kv_store::add_observer(commit_observer* o) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   observers_.push_back(o);
 }
 
@@ -320,14 +321,14 @@ durable_ticket kv_store::ticket_for(std::uint64_t ticket) const {
 }
 
 void kv_store::checkpoint(const std::function<void(std::uint64_t)>& at) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   at(assigned_);
 }
 
 void kv_store::load_entry(std::string_view key, const entry& e) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   {
-    std::unique_lock lock(map_mutex_);
+    util::unique_lock lock(map_mutex_);
     // A key loaded twice keeps the later entry.
     install_locked(table_.find(key), key, e);
   }
@@ -338,19 +339,19 @@ void kv_store::load_entry(std::string_view key, const entry& e) {
 }
 
 void kv_store::reserve(std::size_t keys) {
-  std::lock_guard commit_lock(commit_mutex_);
-  std::unique_lock lock(map_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
+  util::unique_lock lock(map_mutex_);
   table_.reserve(keys);
 }
 
 void kv_store::set_revision(std::uint64_t revision) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   assigned_ = revision;
   revision_.store(revision, std::memory_order_release);
 }
 
 void kv_store::replay(const replayed_commit& c) {
-  std::lock_guard commit_lock(commit_mutex_);
+  util::lock_guard commit_lock(commit_mutex_);
   // Decide every op against the state before this commit, so that two ops of one batch on the
   // same key are both applied (the first would otherwise make the second look already seen).
   std::vector<bool> seen(c.ops.size());
@@ -360,7 +361,7 @@ void kv_store::replay(const replayed_commit& c) {
   }
   std::vector<std::size_t> deadlines;
   {
-    std::unique_lock lock(map_mutex_);
+    util::unique_lock lock(map_mutex_);
     for (std::size_t i = 0; i < c.ops.size(); ++i) {
       if (seen[i]) continue;
       const replayed_op& op = c.ops[i];

@@ -13,12 +13,9 @@
 // same fetch(): a subscriber never knows which of the two served it.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +28,8 @@
 #include "livekv/status.hpp"
 #include "livekv/store/commit_history.hpp"
 #include "livekv/store/commit_observer.hpp"
+#include "livekv/util/mutex.hpp"
+#include "livekv/util/thread_annotations.hpp"
 
 namespace livekv::hub {
 
@@ -130,30 +129,30 @@ class broadcast_hub final : public store::commit_observer {
   const store::commit_history* const history_;
 
   // Guards the ring. Exclusive only to push (the commit path); subscribers share it to copy events.
-  mutable std::shared_mutex ring_mutex_;
-  history_ring ring_;
+  mutable util::shared_mutex ring_mutex_;
+  history_ring ring_ LIVEKV_GUARDED_BY(ring_mutex_);
   std::atomic<std::uint64_t> head_{0};
 
   // Guards members_, next_id_.
-  mutable std::mutex members_mutex_;
-  std::unordered_map<std::uint64_t, member> members_;
-  std::uint64_t next_id_ = 1;
+  mutable util::mutex members_mutex_;
+  std::unordered_map<std::uint64_t, member> members_ LIVEKV_GUARDED_BY(members_mutex_);
+  std::uint64_t next_id_ LIVEKV_GUARDED_BY(members_mutex_) = 1;
   std::atomic<std::size_t> read_subscribers_{0};
 
   // Guards armed_. armed_count_ mirrors its size so the commit path can skip the lock.
-  std::mutex armed_mutex_;
-  std::vector<std::weak_ptr<subscriber>> armed_;
+  util::mutex armed_mutex_;
+  std::vector<std::weak_ptr<subscriber>> armed_ LIVEKV_GUARDED_BY(armed_mutex_);
   std::atomic<std::size_t> armed_count_{0};
 
   key_waiters waiters_;  // long-poll GETs; thread-safe on its own
 
   // Guards stopping_ and pending_'s hand-over to the hub's thread (pending_ itself is atomic so the
   // commit path only takes the lock when it flips it).
-  std::mutex thread_mutex_;
-  std::condition_variable thread_cv_;
+  util::mutex thread_mutex_;
+  util::condition_variable thread_cv_;
   std::atomic<bool> pending_{false};
-  bool stopping_ = false;
-  bool started_ = false;
+  bool stopping_ LIVEKV_GUARDED_BY(thread_mutex_) = false;
+  bool started_ LIVEKV_GUARDED_BY(thread_mutex_) = false;
   std::thread thread_;
 
   std::atomic<std::uint64_t> published_{0};

@@ -6,12 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "livekv/hub/event.hpp"
+#include "livekv/util/mutex.hpp"
+#include "livekv/util/thread_annotations.hpp"
 
 namespace livekv::hub {
 
@@ -45,10 +46,10 @@ class key_waiters {
 
   // Guards waiting_, fired_ and stopped_. count_ mirrors waiting_'s size so that the commit path
   // and the ticks skip the lock while nobody waits.
-  mutable std::mutex mutex_;
-  std::unordered_multimap<std::string, waiter> waiting_;
-  std::vector<done_fn> fired_;  // key changed, not yet answered
-  bool stopped_ = false;
+  mutable util::mutex mutex_;
+  std::unordered_multimap<std::string, waiter> waiting_ LIVEKV_GUARDED_BY(mutex_);
+  std::vector<done_fn> fired_ LIVEKV_GUARDED_BY(mutex_);  // key changed, not yet answered
+  bool stopped_ LIVEKV_GUARDED_BY(mutex_) = false;
   std::atomic<std::size_t> count_{0};
 };
 

@@ -4,9 +4,7 @@
 #include <functional>
 #include <unordered_map>
 #include <cstdint>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +18,8 @@
 #include "livekv/store/listing.hpp"
 #include "livekv/store/operation.hpp"
 #include "livekv/store/state_machine.hpp"
+#include "livekv/util/mutex.hpp"
+#include "livekv/util/thread_annotations.hpp"
 
 namespace livekv::store {
 
@@ -131,58 +131,65 @@ class kv_store final : public state_machine, private durability_listener {
   void durable_through(std::uint64_t ticket) noexcept override;
   // `ticket` of the attached log as a durable_ticket (empty when none is attached); commit_mutex_
   // must be held.
-  durable_ticket ticket_for(std::uint64_t ticket) const;
+  durable_ticket ticket_for(std::uint64_t ticket) const LIVEKV_REQUIRES(commit_mutex_);
+  // What the analysis cannot see for itself: under commit_mutex_ the maps do not change (every
+  // writer holds it), so reading them needs no map_mutex_.
+  void maps_stable_under_commit_lock() const LIVEKV_REQUIRES(commit_mutex_)
+      LIVEKV_ASSERT_SHARED_CAPABILITY(map_mutex_) {}
 
   // The entry the next commit is decided against: the last staged state of the key, else the
   // maps'. commit_mutex_ must be held.
-  const entry* current_locked(std::string_view key) const;
+  const entry* current_locked(std::string_view key) const LIVEKV_REQUIRES(commit_mutex_);
   // A live entry of the decision view: present and not past its deadline at `now_ms`.
-  const entry* find_live(std::string_view key, std::int64_t now_ms) const;
-  const entry* find_locked(std::string_view key) const;
+  const entry* find_live(std::string_view key, std::int64_t now_ms) const LIVEKV_REQUIRES(commit_mutex_);
+  const entry* find_locked(std::string_view key) const LIVEKV_REQUIRES_SHARED(map_mutex_);
   bool holds(const condition& c, const entry* current) const;
   // The commit path proper; commit_mutex_ must be held.
-  result<commit_outcome> commit_locked(const commit_request& req, std::int64_t now_ms);
+  result<commit_outcome> commit_locked(const commit_request& req, std::int64_t now_ms) LIVEKV_REQUIRES(commit_mutex_);
   // A key past its deadline that a commit touches is first removed by its own expire commit, so
   // every end of a key's life by expiry is an expire operation, whoever notices it first.
-  void expire_if_dead_locked(std::string_view key, std::int64_t now_ms);
+  void expire_if_dead_locked(std::string_view key, std::int64_t now_ms) LIVEKV_REQUIRES(commit_mutex_);
   // What `op` does to a key whose current entry is `cur`: fills `out` and returns the entry it
   // leaves (nullopt: the key is gone). Only ops with out.changed are to be installed.
   static std::optional<entry> decide(const operation& op, const entry* cur, std::uint64_t rev, std::int64_t now_ms,
                                      op_outcome& out);
   // Puts `after` in the maps for `key` (found as `n`, null when absent), keeping the counters;
   // map_mutex_ must be held exclusively.
-  void install_locked(key_table::node* n, std::string_view key, std::optional<entry> after);
-  void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key);
+  void install_locked(key_table::node* n, std::string_view key, std::optional<entry> after)
+      LIVEKV_REQUIRES(map_mutex_);
+  void push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::string_view key)
+      LIVEKV_REQUIRES(commit_mutex_);
 
   const clock& clock_;
-  commit_log* log_ = nullptr;  // guarded by commit_mutex_
-  std::vector<commit_observer*> observers_;  // guarded by commit_mutex_
-
-  // Guarded by commit_mutex_: staging (see the class comment). staging_ is set while the attached
-  // log shows commits only once durable; staged_ holds its commits in revision order, overlay_
-  // their effect per key (an entry leaves it once the last commit that wrote it is installed).
-  bool staging_ = false;
-  std::deque<staged_commit> staged_;
-  std::unordered_map<std::string, staged_key, string_hash, std::equal_to<>> overlay_;
-  // Guarded by commit_mutex_: the last revision handed out; revision_ trails it while commits are staged.
-  std::uint64_t assigned_ = 0;
-
   // Serializes writers: held from condition check to apply, so a commit sees no interleaving
-  // writer and revisions are assigned in apply order. Readers never take it.
-  std::mutex commit_mutex_;
-  // Guarded by commit_mutex_: pending deadlines, earliest first. Overwritten or deleted keys leave
-  // stale items behind, skipped when popped and purged when they outnumber the live ones.
-  // A min-heap (std::push_heap with greater<>) rather than a priority_queue, so that stale items
-  // can be filtered out of it in place.
-  std::vector<deadline> deadlines_;
+  // writer and revisions are assigned in apply order. Readers never take it. Taken before
+  // map_mutex_. Guards the members below it up to map_mutex_.
+  mutable util::mutex commit_mutex_ LIVEKV_ACQUIRED_BEFORE(map_mutex_);
+  commit_log* log_ LIVEKV_GUARDED_BY(commit_mutex_) = nullptr;
+  std::vector<commit_observer*> observers_ LIVEKV_GUARDED_BY(commit_mutex_);
+  // Staging (see the class comment). staging_ is set while the attached log shows commits only
+  // once durable; staged_ holds its commits in revision order, overlay_ their effect per key (an
+  // entry leaves it once the last commit that wrote it is installed).
+  bool staging_ LIVEKV_GUARDED_BY(commit_mutex_) = false;
+  std::deque<staged_commit> staged_ LIVEKV_GUARDED_BY(commit_mutex_);
+  std::unordered_map<std::string, staged_key, string_hash, std::equal_to<>> overlay_ LIVEKV_GUARDED_BY(commit_mutex_);
+  // The last revision handed out; revision_ trails it while commits are staged.
+  std::uint64_t assigned_ LIVEKV_GUARDED_BY(commit_mutex_) = 0;
+  // Pending deadlines, earliest first. Overwritten or deleted keys leave stale items behind,
+  // skipped when popped and purged when they outnumber the live ones. A min-heap (std::push_heap
+  // with greater<>) rather than a priority_queue, so that stale items can be filtered out of it in
+  // place.
+  std::vector<deadline> deadlines_ LIVEKV_GUARDED_BY(commit_mutex_);
 
-  // Guards table_, bytes_, ttl_keys_. Shared for reads, exclusive only while applying.
-  mutable std::shared_mutex map_mutex_;
+  // Guards table_, bytes_, ttl_keys_. Shared for reads, exclusive only while applying. Every
+  // writer of them holds commit_mutex_ as well, so the commit path, which holds that, may read
+  // them without this one (maps_stable_under_commit_lock).
+  mutable util::shared_mutex map_mutex_;
   // Every key with its entry, found by hash and walked in byte order for prefix listing; one
   // allocation per key (see key_table.hpp).
-  key_table table_;
-  std::uint64_t bytes_ = 0;
-  std::uint64_t ttl_keys_ = 0;  // entries with a deadline
+  key_table table_ LIVEKV_GUARDED_BY(map_mutex_);
+  std::uint64_t bytes_ LIVEKV_GUARDED_BY(map_mutex_) = 0;
+  std::uint64_t ttl_keys_ LIVEKV_GUARDED_BY(map_mutex_) = 0;  // entries with a deadline
 
   // Written under map_mutex_ (exclusive); read lock-free for response headers.
   std::atomic<std::uint64_t> revision_{0};
