@@ -125,6 +125,25 @@ class LIVEKV_SCOPED_CAPABILITY shared_lock {
   bool owns_ = true;
 };
 
+// Runs `f` with `m` released, then holds `m` again, also when `f` throws: the window in which a
+// function that holds a lock calls out (callbacks, I/O) without it. The caller must hold `m`
+// exclusively (through any scoped lock, or as a LIVEKV_REQUIRES function) and holds it again when
+// this returns; `f` is analysed holding nothing, so it cannot touch a member `m` guards. Use it
+// instead of passing a unique_lock to a helper: the analysis cannot follow a lock passed by
+// reference (nor, in clang 14, a "scoped unlock" object), but it can follow this.
+// Returns what `f` returns.
+template <class Mutex, class Function>
+decltype(auto) run_unlocked(Mutex& m, Function&& f) LIVEKV_REQUIRES(m) LIVEKV_NO_THREAD_SAFETY_ANALYSIS {
+  // Unchecked here (the analysis cannot see a destructor relock), checked at every call site.
+  struct relock {
+    Mutex& m;
+    ~relock() { m.lock(); }
+  };
+  m.unlock();
+  const relock again{m};
+  return std::forward<Function>(f)();
+}
+
 // std::condition_variable for a util::mutex the caller already holds, through any of the scoped
 // locks above: wait() takes the mutex (which the analysis can check: LIVEKV_REQUIRES(m)), releases
 // it while blocked and holds it again when it returns, as std::condition_variable::wait does. The
