@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
+  clang   # the clang-tsa build: clang's -Wthread-safety checks the LIVEKV_GUARDED_BY annotations
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
   prometheus-cpp-dev   # metrics: prometheus-cpp's data model, Registry and text serializer

@@ -58,7 +58,7 @@ http_metrics::count& http_metrics::requests_for(per_route& r, verb method, unsig
   }
   // Cold: the first request of this kind (or an uncached code). Two threads may both get here;
   // the map gives both the same child.
-  std::lock_guard lock(children_mutex_);
+  util::lock_guard lock(children_mutex_);
   auto& child = children_[child_key{r.index, mi, code}];
   if (!child) child = std::make_unique<count>();
   if (slot) slot->store(child.get(), std::memory_order_release);
@@ -83,7 +83,7 @@ std::vector<prometheus::MetricFamily> http_metrics::Collect() const {
   auto requests = metrics::make_family("livekv_http_requests_total",
                                        "HTTP requests answered, by route, method and status code.", MetricType::Counter);
   {
-    std::lock_guard lock(children_mutex_);
+    util::lock_guard lock(children_mutex_);
     requests.metric.reserve(children_.size());
     for (const auto& [key, c] : children_) {
       const auto& [ri, mi, code] = key;

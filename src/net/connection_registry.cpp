@@ -5,19 +5,19 @@
 namespace livekv::net {
 
 void connection_registry::add(const std::shared_ptr<member>& m) {
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   members_.emplace(m.get(), m);
 }
 
 void connection_registry::remove(const member* m) {
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   members_.erase(m);
 }
 
 void connection_registry::drain_all() {
   std::vector<std::shared_ptr<member>> live;
   {
-    std::lock_guard lock(mutex_);
+    util::lock_guard lock(mutex_);
     for (auto& [raw, weak] : members_)
       if (auto s = weak.lock()) live.push_back(std::move(s));
   }
@@ -27,7 +27,7 @@ void connection_registry::drain_all() {
 }
 
 std::size_t connection_registry::size() const {
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   return members_.size();
 }
 

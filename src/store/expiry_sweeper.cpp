@@ -12,7 +12,7 @@ expiry_sweeper::~expiry_sweeper() { stop(); }
 
 void expiry_sweeper::stop() {
   {
-    std::lock_guard lock(mutex_);
+    util::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -20,7 +20,7 @@ void expiry_sweeper::stop() {
 }
 
 void expiry_sweeper::run() {
-  std::unique_lock lock(mutex_);
+  util::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
     const expiry_pass pass = store_.expire_due(opts_.batch, opts_.on_expired);
@@ -31,7 +31,7 @@ void expiry_sweeper::run() {
       const auto until_next = std::chrono::milliseconds(*pass.next_deadline_ms - store_.time_source().now_ms());
       wait = std::clamp(until_next, std::chrono::milliseconds(0), opts_.tick);
     }
-    if (wait.count() > 0) wake_.wait_for(lock, wait, [this] { return stopping_; });
+    if (wait.count() > 0) wake_.wait_for(mutex_, wait, [this]() LIVEKV_REQUIRES(mutex_) { return stopping_; });
   }
 }
 

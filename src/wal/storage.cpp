@@ -16,7 +16,7 @@ storage::~storage() { (void)close(); }
 
 result<recovery_report> storage::open() {
   {
-    std::lock_guard lock(mutex_);
+    util::lock_guard lock(mutex_);
     if (log_ || stopping_) return status(errc::internal, "a storage is opened once");
   }
   std::error_code ec;
@@ -40,7 +40,7 @@ result<recovery_report> storage::open() {
   if (!log) return log.error();
   store_.attach_log(log->get());
   {
-    std::lock_guard lock(mutex_);
+    util::lock_guard lock(mutex_);
     // Under the lock: /status and /metrics read log_ from io threads while recovery runs.
     log_ = std::move(*log);
     recovery_ = *rep;
@@ -57,18 +57,19 @@ result<recovery_report> storage::open() {
   return rep;
 }
 
+log_writer* storage::current_log() const {
+  util::lock_guard lock(mutex_);
+  return log_.get();
+}
+
 status storage::sync() {
-  log_writer* log;
-  {
-    std::lock_guard lock(mutex_);
-    log = log_.get();
-  }
+  log_writer* const log = current_log();
   if (!log) return status(errc::internal, "storage is not open");
   return log->sync_now();
 }
 
 void storage::on_log_growth(std::uint64_t bytes) {
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   const std::uint64_t threshold = std::max(opts_.snapshot_log_bytes, last_ ? last_->bytes : 0);
   if (bytes < threshold || requested_ || running_) return;
   requested_ = true;
@@ -76,7 +77,7 @@ void storage::on_log_growth(std::uint64_t bytes) {
 }
 
 void storage::request_snapshot(std::function<void(result<snapshot_info>)> done) {
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   if (stopping_ || !log_) {
     if (done) done(status(errc::draining, "storage is closed"));
     return;
@@ -87,9 +88,9 @@ void storage::request_snapshot(std::function<void(result<snapshot_info>)> done) 
 }
 
 void storage::snapshot_loop() {
-  std::unique_lock lock(mutex_);
+  util::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return requested_ || stopping_; });
+    wake_.wait(mutex_, [&]() LIVEKV_REQUIRES(mutex_) { return requested_ || stopping_; });
     if (stopping_) break;
     requested_ = false;
     running_ = true;
@@ -120,16 +121,17 @@ void storage::snapshot_loop() {
 }
 
 result<snapshot_info> storage::take_snapshot() {
+  log_writer* const log = current_log();  // set: the snapshot thread starts after open() set it
   std::uint64_t start = 0;
   store_.checkpoint([&](std::uint64_t revision) {
     start = revision;
-    log_->cut(revision + 1);
+    log->cut(revision + 1);
   });
   // Under --fsync always commits up to `start` may still be staged (not yet in the maps the
   // snapshot copies); a sync installs them, and the log segments holding them are deleted below.
-  if (log_->visible_when_durable())
-    if (auto s = log_->sync_now(); !s) return s;
-  auto info = write_snapshot(store_, opts_.dir, start, [&] { return log_->sync_now(); });
+  if (log->visible_when_durable())
+    if (auto s = log->sync_now(); !s) return s;
+  auto info = write_snapshot(store_, opts_.dir, start, [&] { return log->sync_now(); });
   std::error_code ec;
   if (!info) {
     fs::remove(fs::path(opts_.dir) / (snapshot_name(start) + ".tmp"), ec);
@@ -148,43 +150,31 @@ result<snapshot_info> storage::take_snapshot() {
 
 status storage::close() {
   {
-    std::lock_guard lock(mutex_);
+    util::lock_guard lock(mutex_);
     if (stopping_) return status::success();
     stopping_ = true;
   }
   wake_.notify_all();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
-  log_writer* log;
-  {
-    std::lock_guard lock(mutex_);
-    log = log_.get();
-  }
+  log_writer* const log = current_log();
   if (!log) return status::success();
   store_.attach_log(nullptr);
   return log->close();
 }
 
 bool storage::read_only() const {
-  log_writer* log;
-  {
-    std::lock_guard lock(mutex_);
-    log = log_.get();
-  }
+  log_writer* const log = current_log();
   return log && log->failed();
 }
 
 storage_status storage::report() const {
   storage_status s;
   s.policy = opts_.policy;
-  log_writer* log;
-  {
-    std::lock_guard lock(mutex_);
-    log = log_.get();
-  }
+  log_writer* const log = current_log();
   // Once set, log_ lives until the storage is destroyed; stats() lists the directory, so it runs
   // outside the lock.
   if (log) s.log = log->stats();
-  std::lock_guard lock(mutex_);
+  util::lock_guard lock(mutex_);
   s.last_snapshot = last_;
   s.snapshots_taken = taken_;
   s.snapshot_failures = failures_;

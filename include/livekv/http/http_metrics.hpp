@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "livekv/http/router.hpp"
 #include "livekv/metrics/atomic_histogram.hpp"
+#include "livekv/util/mutex.hpp"
 
 namespace livekv::http {
 
@@ -59,13 +59,13 @@ class http_metrics final : public prometheus::Collectable {
   // (per_route::index, method index, status code): ordered, so Collect() walks routes in order.
   using child_key = std::tuple<std::size_t, std::size_t, unsigned>;
 
-  count& requests_for(per_route& r, verb method, unsigned code);
+  count& requests_for(per_route& r, verb method, unsigned code) LIVEKV_EXCLUDES(children_mutex_);
 
-  mutable std::mutex children_mutex_;  // guards children_ (the map; the counts are atomic)
+  mutable util::mutex children_mutex_;  // guards children_ (the map; the counts are atomic)
   // Every request child, owned here; per_route::requests caches pointers to the common ones so
   // that a request takes the lock only the first time its combination is seen (or always, for a
   // status code outside the cached list: livekv does not answer with those).
-  std::map<child_key, std::unique_ptr<count>> children_;
+  std::map<child_key, std::unique_ptr<count>> children_ LIVEKV_GUARDED_BY(children_mutex_);
   count bytes_in_;
   count bytes_out_;
   std::vector<std::unique_ptr<per_route>> labelled_;  // one per distinct label, "none" among them

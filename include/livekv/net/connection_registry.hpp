@@ -1,8 +1,9 @@
 #pragma once
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
+
+#include "livekv/util/mutex.hpp"
 
 namespace livekv::net {
 
@@ -17,15 +18,15 @@ class connection_registry {
     virtual void drain() = 0;
   };
 
-  void add(const std::shared_ptr<member>& m);
-  void remove(const member* m);
+  void add(const std::shared_ptr<member>& m) LIVEKV_EXCLUDES(mutex_);
+  void remove(const member* m) LIVEKV_EXCLUDES(mutex_);
   // Asks every live connection to finish its current request and close.
-  void drain_all();
-  std::size_t size() const;
+  void drain_all() LIVEKV_EXCLUDES(mutex_);
+  std::size_t size() const LIVEKV_EXCLUDES(mutex_);
 
  private:
-  mutable std::mutex mutex_;  // guards members_
-  std::unordered_map<const member*, std::weak_ptr<member>> members_;
+  mutable util::mutex mutex_;  // guards members_
+  std::unordered_map<const member*, std::weak_ptr<member>> members_ LIVEKV_GUARDED_BY(mutex_);
 };
 
 }  // namespace livekv::net

@@ -1,12 +1,11 @@
 #pragma once
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "livekv/store/kv_store.hpp"
+#include "livekv/util/mutex.hpp"
 
 namespace livekv::store {
 
@@ -27,16 +26,16 @@ class expiry_sweeper {
   expiry_sweeper(const expiry_sweeper&) = delete;
   expiry_sweeper& operator=(const expiry_sweeper&) = delete;
 
-  void stop();
+  void stop() LIVEKV_EXCLUDES(mutex_);
 
  private:
-  void run();
+  void run() LIVEKV_EXCLUDES(mutex_);
 
   kv_store& store_;
   options opts_;
-  std::mutex mutex_;  // guards stopping_
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  util::mutex mutex_;  // guards stopping_
+  util::condition_variable wake_;  // stop() wakes the sweeper's sleep with it
+  bool stopping_ LIVEKV_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

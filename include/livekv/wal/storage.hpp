@@ -1,8 +1,6 @@
 #pragma once
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -10,6 +8,7 @@
 
 #include "livekv/status.hpp"
 #include "livekv/store/state_machine.hpp"
+#include "livekv/util/mutex.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
 #include "livekv/wal/snapshot.hpp"
@@ -48,37 +47,41 @@ class storage {
 
   // Creates the directory, recovers the store from it, opens a new log segment and attaches the
   // log to the store. Once per object. Errors: unreadable directory, damage (see recover()), disk errors.
-  result<recovery_report> open();
+  result<recovery_report> open() LIVEKV_EXCLUDES(mutex_);
   // Writes and fsyncs everything committed so far. Errors: the log failed.
-  status sync();
+  status sync() LIVEKV_EXCLUDES(mutex_);
   // Takes a snapshot soon; `done` (may be empty) gets the outcome, on the snapshot thread.
-  void request_snapshot(std::function<void(result<snapshot_info>)> done);
+  void request_snapshot(std::function<void(result<snapshot_info>)> done) LIVEKV_EXCLUDES(mutex_);
   // Stops snapshots, detaches the log from the store, flushes and fsyncs it. Idempotent.
-  status close();
-  storage_status report() const;
+  status close() LIVEKV_EXCLUDES(mutex_);
+  storage_status report() const LIVEKV_EXCLUDES(mutex_);
   // True while the log is failed and writes are refused (cheap: no directory listing).
-  bool read_only() const;
+  bool read_only() const LIVEKV_EXCLUDES(mutex_);
 
  private:
-  void snapshot_loop();
-  result<snapshot_info> take_snapshot();
-  void on_log_growth(std::uint64_t bytes);
+  void snapshot_loop() LIVEKV_EXCLUDES(mutex_);
+  result<snapshot_info> take_snapshot() LIVEKV_EXCLUDES(mutex_);
+  void on_log_growth(std::uint64_t bytes) LIVEKV_EXCLUDES(mutex_);
+  // log_, read under the lock; null before open(). Once set, the writer lives as long as the
+  // storage, so the pointer may be used after the lock is let go.
+  log_writer* current_log() const LIVEKV_EXCLUDES(mutex_);
 
   store::state_machine& store_;
   const storage_options opts_;
   std::thread snapshot_thread_;
 
-  mutable std::mutex mutex_;  // guards log_ (the pointer, not the writer) and the members below
-  std::unique_ptr<log_writer> log_;  // set once by open(); the snapshot thread starts after
-  std::condition_variable wake_;
-  bool requested_ = false;
-  bool running_ = false;
-  bool stopping_ = false;
-  std::vector<std::function<void(result<snapshot_info>)>> waiting_;
-  std::optional<snapshot_info> last_;
-  std::uint64_t taken_ = 0;
-  std::uint64_t failures_ = 0;
-  recovery_report recovery_;
+  mutable util::mutex mutex_;  // guards log_ (the pointer, not the writer) and the members below
+  // Set once by open(); the snapshot thread starts after.
+  std::unique_ptr<log_writer> log_ LIVEKV_GUARDED_BY(mutex_);
+  util::condition_variable wake_;  // the snapshot thread waits on it for requested_ or stopping_
+  bool requested_ LIVEKV_GUARDED_BY(mutex_) = false;
+  bool running_ LIVEKV_GUARDED_BY(mutex_) = false;
+  bool stopping_ LIVEKV_GUARDED_BY(mutex_) = false;
+  std::vector<std::function<void(result<snapshot_info>)>> waiting_ LIVEKV_GUARDED_BY(mutex_);
+  std::optional<snapshot_info> last_ LIVEKV_GUARDED_BY(mutex_);
+  std::uint64_t taken_ LIVEKV_GUARDED_BY(mutex_) = 0;
+  std::uint64_t failures_ LIVEKV_GUARDED_BY(mutex_) = 0;
+  recovery_report recovery_ LIVEKV_GUARDED_BY(mutex_);
 };
 
 }  // namespace livekv::wal
