@@ -54,11 +54,10 @@ const entry* kv_store::find_locked(std::string_view key) const {
 }
 
 const entry* kv_store::current_locked(std::string_view key) const {
-  maps_stable_under_commit_lock();
   if (!overlay_.empty()) {
     if (const auto it = overlay_.find(key); it != overlay_.end()) return it->second.e ? &*it->second.e : nullptr;
   }
-  return find_locked(key);
+  return find_committed(key);
 }
 
 const entry* kv_store::find_live(std::string_view key, std::int64_t now_ms) const {
@@ -255,9 +254,9 @@ void kv_store::push_deadline_locked(std::int64_t at_ms, std::uint64_t rev, std::
   // Keys rewritten with a TTL leave stale items behind. When they outnumber the live ones, drop
   // them: a pass over the heap alone (not the map), after as many stale pushes as it holds live
   // items, so amortized O(1) per write.
-  if (deadlines_.size() > 2 * ttl_keys_ + 1024) {
-    std::erase_if(deadlines_, [&](const deadline& d) {
-      const entry* e = find_locked(d.key);
+  if (deadlines_.size() > 2 * ttl_keys_committed() + 1024) {
+    std::erase_if(deadlines_, [&](const deadline& d) LIVEKV_REQUIRES(commit_mutex_) {
+      const entry* e = find_committed(d.key);
       return !e || e->mod_revision != d.mod_revision || e->expires_at_ms != d.at_ms;
     });
     std::make_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
@@ -356,7 +355,7 @@ void kv_store::replay(const replayed_commit& c) {
   // same key are both applied (the first would otherwise make the second look already seen).
   std::vector<bool> seen(c.ops.size());
   for (std::size_t i = 0; i < c.ops.size(); ++i) {
-    const entry* e = find_locked(c.ops[i].key);
+    const entry* e = find_committed(c.ops[i].key);
     seen[i] = e && e->mod_revision >= c.revision;
   }
   std::vector<std::size_t> deadlines;

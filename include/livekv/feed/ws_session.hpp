@@ -34,7 +34,6 @@ class ws_session final : public feed_session {
   http::request req_;                          // kept until the handshake is answered
   const std::vector<message>* batch_ = nullptr;  // being written
   std::size_t next_ = 0;
-  std::size_t bytes_ = 0;
 };
 
 }  // namespace livekv::feed

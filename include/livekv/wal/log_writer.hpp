@@ -111,7 +111,7 @@ class log_writer final : public store::commit_log {
   //   ok --fail()--> failed, not resumable (until restart)
   //   failed, resumable --fail() without the frames--> failed, not resumable
 
-  // A kv_store::checkpoint: frames from `at` (an offset in pending_) on go to a new segment whose
+  // A store::state_machine::checkpoint: frames from `at` (an offset in pending_) on go to a new segment whose
   // first revision is `revision`.
   struct cut_point {
     std::size_t at = 0;
