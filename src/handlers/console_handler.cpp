@@ -33,7 +33,7 @@ http::response console_handler::page(http::request_context& ctx) const {
   // Revalidate on every load: after an upgrade the browser must not keep running an old console
   // against a new server.
   res.set(http::field::cache_control, "no-cache");
-  res.body().shared = page_;
+  res.body().shared = http::shared_bytes(page_, page_->bytes());
   return res;
 }
 

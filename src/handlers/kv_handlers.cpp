@@ -143,7 +143,7 @@ http::response kv_handlers::read(const std::string& key, const http::request& re
   set_value_guard_headers(res);
   res.set(http::field::cache_control, "no-cache");
   set_entry_headers(res, *e, now);
-  res.body().shared = e->val;
+  res.body().shared = http::shared_bytes(e->val, e->val->bytes());
   return res;
 }
 

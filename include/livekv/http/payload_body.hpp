@@ -1,7 +1,7 @@
 #pragma once
-// A Beast body for responses that is either text the handler built (JSON) or a stored value shared
-// with the store. Serving a value therefore copies no bytes: the response holds a reference to the
-// immutable value until the socket write completes.
+// A Beast body for responses that is either text the handler built (JSON) or bytes shared with
+// their owner (a stored value). Serving a value therefore copies no bytes: the response holds a
+// reference to the immutable value until the socket write completes.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
@@ -11,18 +11,16 @@
 #include <string_view>
 #include <utility>
 
-#include "livekv/store/entry.hpp"
+#include "livekv/http/shared_bytes.hpp"
 
 namespace livekv::http {
 
 struct payload_body {
   struct value_type {
     std::string text;
-    store::value_ptr shared;  // when set, the body is shared->bytes() and `text` is unused
+    shared_bytes shared;  // when set, the body is shared.view() and `text` is unused
 
-    std::string_view view() const noexcept {
-      return shared ? shared->bytes() : std::string_view(text);
-    }
+    std::string_view view() const noexcept { return shared ? shared.view() : std::string_view(text); }
     void clear() noexcept {
       text.clear();
       shared.reset();
