@@ -27,7 +27,9 @@ class durability {
 
 // What a write hands whoever acknowledges it: the log to wait on and the write's place in it.
 // Empty (the default) when there is nothing to wait for: no log, or a commit that wrote nothing.
-// A value type; the log must outlive every ticket of it (the server closes the log last).
+// A value type holding a plain pointer: the log must outlive every ticket of it, whether or not
+// it is still attached to the store (the server destroys the log after the io threads, which hold
+// the tickets, have stopped; a closed log answers every ticket it ever gave at once).
 class durable_ticket {
  public:
   durable_ticket() = default;

@@ -3,8 +3,6 @@
 #include <filesystem>
 
 #include "livekv/wal/file_names.hpp"
-#include "livekv/wal/log_writer.hpp"
-#include "livekv/wal/snapshot.hpp"
 
 namespace livekv::wal {
 

@@ -8,11 +8,11 @@
 #include <cstring>
 #include <filesystem>
 
-#include "livekv/wal/file_names.hpp"
 #include "livekv/util/byte_coding.hpp"
 #include "livekv/util/crc32c.hpp"
 #include "livekv/wal/commit_codec.hpp"
 #include "livekv/wal/data_dir.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 
 namespace livekv::wal {

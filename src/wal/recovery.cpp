@@ -6,11 +6,11 @@
 #include <limits>
 #include <map>
 
-#include "livekv/wal/file_names.hpp"
 #include "livekv/io/append_file.hpp"
 #include "livekv/wal/commit_codec.hpp"
 #include "livekv/wal/data_dir.hpp"
 #include "livekv/wal/epoch_file.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 #include "livekv/wal/snapshot.hpp"
 
@@ -180,7 +180,6 @@ status discard(store::state_machine& store, const std::string& dir, const listin
   return status::success();
 }
 
-// The normal path: the newest snapshot, then the log after it.
 // The valid frames at the start of `data` (up to the first damage or the end).
 std::uint64_t count_frames(std::string_view data) {
   frame_reader reader(data);
@@ -269,6 +268,7 @@ result<damage_found> replay_segment(store::state_machine& store, const std::stri
   }
 }
 
+// The normal path: the newest snapshot, then the log after it.
 status replay(store::state_machine& store, const std::string& dir, const listing& l, bool repair, recovery_report& rep) {
   // Before reading a byte: does the log begin where the newest snapshot (or revision 1) needs it
   // to? Segments that begin at or before start + 1 can serve; the last of them is the first read.

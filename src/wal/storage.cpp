@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
-#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/data_dir.hpp"
+#include "livekv/wal/file_names.hpp"
 
 namespace livekv::wal {
 

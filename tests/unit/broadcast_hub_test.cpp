@@ -2,7 +2,6 @@
 // checkpoint as the server does), with fake subscribers that record what the hub's thread tells
 // them. Nothing here sleeps: every wait is on a condition variable, bounded so a broken hub fails
 // the test instead of hanging it.
-#include "livekv/wal/file_names.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 
 #include <gtest/gtest.h>
@@ -22,6 +21,7 @@
 
 #include "livekv/store/clock.hpp"
 #include "livekv/store/kv_store.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_reader.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "support/temp_dir.hpp"

@@ -26,6 +26,7 @@ forbid hub   'config|server\.hpp|server_metrics|net/|http/|handlers/|wal/|feed/|
 forbid feed  'config|server\.hpp|server_metrics|net/http_session|handlers/|wal/|store/kv_store' 'the feed reads history only through the hub'
 forbid http  'config|server\.hpp|server_metrics|net/|handlers/|store/|wal/|hub/|feed/' 'http is the message layer: no store, no config'
 forbid net   'config|server\.hpp|server_metrics|handlers/|store/|wal/|hub/|feed/' 'a session learns durability from the ticket its handler hands it'
+forbid handlers 'net/' 'handlers answer through the request context, never the connection'
 forbid metrics 'config|server\.hpp|server_metrics|net/|handlers/|store/|wal/|hub/|feed/' 'metrics are definitions on top of prometheus-cpp'
 
 if [ "$failures" -ne 0 ]; then

@@ -1,5 +1,4 @@
 // wal::list_data_files, the one scan of a data directory.
-#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/data_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/snapshot.hpp"
 #include "support/temp_dir.hpp"

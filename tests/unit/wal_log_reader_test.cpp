@@ -1,6 +1,5 @@
 // Reading the write-ahead log back for the live feed: real segments written by wal::log_writer in a
 // temporary directory, small enough that a few commits fill one, read in small batches.
-#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/frame.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "support/temp_dir.hpp"

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "livekv/wal/file_names.hpp"
 #include "livekv/store/kv_store.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
 #include "support/temp_dir.hpp"

@@ -1,7 +1,6 @@
 // Recovery when files are missing or recovery must give data up: real data directories written
 // by wal::storage in a temporary directory, then a file removed or damaged, then wal::recover().
 // What every test holds to: a revision once handed out is never handed out again.
-#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/recovery.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +15,7 @@
 
 #include "livekv/store/kv_store.hpp"
 #include "livekv/wal/epoch_file.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_reader.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/snapshot.hpp"

@@ -6,10 +6,10 @@
 #include <future>
 #include <thread>
 
-#include "livekv/wal/file_names.hpp"
-#include "livekv/store/kv_store.hpp"
 #include "livekv/io/append_file.hpp"
+#include "livekv/store/kv_store.hpp"
 #include "livekv/wal/commit_codec.hpp"
+#include "livekv/wal/file_names.hpp"
 #include "livekv/wal/log_writer.hpp"
 #include "livekv/wal/recovery.hpp"
 #include "livekv/wal/storage.hpp"

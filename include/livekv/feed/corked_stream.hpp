@@ -7,7 +7,7 @@
 // measured one sendmsg per message at 63 % of the server's CPU with 1,000 subscribers.
 //
 // It also corrects one frame of Beast's, see replace_echoed_close_code().
-// Not thread-safe: used on its session's strand only.
+// Not thread-safe: used on its session's thread only.
 #include <array>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>

@@ -115,8 +115,9 @@ class feed_session : public hub::subscriber,
   //   writing    one batch is being written (never two at once)
   //   finishing  the transport is closing the stream (finish() was called)
   //   ended      the transport is gone: nothing more happens but teardown
-  // starting → ready ⇄ writing → finishing → ended; ended can follow any phase (an error, the
-  // kill timer of a write that does not complete).
+  // starting → ready ⇄ writing; ready → finishing (once the end is decided and the last message
+  // is written) → ended. ended can follow any phase (an error, the kill timer of a write that does
+  // not complete).
   enum class phase : std::uint8_t { starting, ready, writing, finishing, ended };
 
   const feed_env env_;  // references, copied: the handler that made the session is gone

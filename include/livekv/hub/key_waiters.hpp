@@ -16,6 +16,10 @@
 
 namespace livekv::hub {
 
+// Thread-safe: every member may be called from any thread. The commit path calls fire() for each
+// commit; it skips the lock while nobody waits, which is exact only because the hub registers a
+// waiter (add) while holding its ring's shared lock, so a commit published after the waiter
+// checked the ring is fired by a fire() that sees the waiter counted.
 class key_waiters {
  public:
   // Told true when the key changed, false at the deadline or at stop().

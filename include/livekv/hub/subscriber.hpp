@@ -1,7 +1,7 @@
 #pragma once
 // The hub's view of one feed subscriber (a WebSocket or SSE session). The hub holds it by weak
 // pointer and calls it from its own thread, never under a store lock; implementations only read
-// their atomics and post to their strand, so the hub is never slowed by a subscriber.
+// their atomics and post to their session's thread, so the hub is never slowed by a subscriber.
 #include <chrono>
 #include <cstdint>
 

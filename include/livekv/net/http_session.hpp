@@ -85,8 +85,10 @@ class http_session : public connection_registry::member,
   //   awaiting   the answer waits: for its handler (deferred) or for the log
   //   writing    the answer is being written
   //   closed     shut down (perhaps lingering to read what the client still sends)
-  // waiting → reading → serving [→ deferring] [→ awaiting] → writing → waiting | closed; a
-  // rejected request goes from reading to writing, and any error to closed.
+  // waiting → reading → serving [→ deferring] [→ awaiting] → writing → waiting | closed. A request
+  // refused before its handler (bad head, no route, over a limit) goes from reading to writing; a
+  // handler that takes the connection over (WebSocket, SSE) goes from serving to closed; any error
+  // to closed.
   enum class phase : std::uint8_t { waiting, reading, serving, deferring, awaiting, writing, closed };
   // What follows the answer being written: the next request, a close, or (after a request whose
   // rest is unread) a close that first reads and drops what the client still sends, so that the

@@ -31,7 +31,6 @@ struct snapshot_info {
   std::int64_t time_ms = 0;  // when it was started (Unix ms)
 };
 
-
 // Writes dir/snapshot-<start_revision>.snap: copies the store in key order, a chunk at a time under
 // its shared lock (writers wait at most one chunk), to a temporary file; fsyncs it; calls
 // `before_publish` (which must make the log durable up to now, so that everything the snapshot saw
