@@ -197,7 +197,9 @@ class kv_store final : public state_machine, private durability_listener {
   std::uint64_t bytes_ LIVEKV_GUARDED_BY(map_mutex_) = 0;
   std::uint64_t ttl_keys_ LIVEKV_GUARDED_BY(map_mutex_) = 0;  // entries with a deadline
 
-  // Written under map_mutex_ (exclusive); read lock-free for response headers.
+  // The revision readers see. Written under commit_mutex_ (and map_mutex_ when it comes with a
+  // change of the maps, so a reader never sees a revision whose write it cannot read yet); read
+  // lock-free for response headers.
   std::atomic<std::uint64_t> revision_{0};
 };
 
