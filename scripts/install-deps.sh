@@ -10,6 +10,7 @@ packages=(
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
   prometheus-cpp-dev   # metrics: prometheus-cpp's data model, Registry and text serializer
+  libssl-dev           # auth: token hashes and randomness (OpenSSL 3)
   # tests
   libgtest-dev libgmock-dev curl procps python3
   prometheus   # promtool and a real server for the metrics tests
