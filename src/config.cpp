@@ -100,6 +100,15 @@ const std::vector<flag_spec>& flags() {
          c.discard_data = epoch;
          return true;
        }},
+      {"auth-file", "PATH",
+       "JSON file of the tokens allowed in, stored as SHA-256 hashes with their roles (read, write, "
+       "admin) and key prefixes (see docs/security.md); --hash-token makes an entry. Without it every "
+       "client is trusted: keep livekv on loopback.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.auth_file = v;
+         return true;
+       }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);
@@ -294,6 +303,7 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") { out.show_help = true; continue; }
     if (a == "--version") { out.show_version = true; continue; }
+    if (a == "--hash-token") { out.hash_token = true; continue; }
     if (!a.starts_with("--")) return status(errc::bad_request, "unexpected argument '" + a + "' (see --help)");
     std::string name = a.substr(2);
     std::optional<std::string> value;
@@ -333,6 +343,9 @@ std::string help_text() {
     t += head + "\n      " + f.help + "\n";
   }
   t += "  -h, --help\n      Print this help and exit.\n  --version\n      Print the version and exit.\n";
+  t += "  --hash-token\n      Print a new random token and the --auth-file entry that admits it (its SHA-256),\n"
+       "      then exit. Give the token to the client; put the entry, with its roles and prefixes,\n"
+       "      in the file.\n";
   t += "\nSIZE takes a number of bytes or a suffix (KiB, MiB, GiB); DURATION takes ms, s or m.\n";
   return t;
 }

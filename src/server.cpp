@@ -53,6 +53,13 @@ server::~server() {
 }
 
 status server::open() {
+  if (cfg_.auth_file) {
+    // A broken file refuses the start: serving without the tokens would serve everyone.
+    auto t = auth::token_table::load(*cfg_.auth_file);
+    if (!t) return t.error();
+    tokens_ = std::move(*t);
+    spdlog::info("{} tokens from {}", tokens_->size(), *cfg_.auth_file);
+  }
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
   access_log_ = std::move(*log);

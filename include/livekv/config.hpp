@@ -35,6 +35,8 @@ struct config {
   util::log_level log_level = util::log_level::info;
   std::string access_log = "off";  // off | stderr | stdout | a file path
   util::log_format log_format = util::log_format::text;
+  // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.
+  std::optional<std::string> auth_file;
   bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
   // The live feed (/wal, /v1/watch).
   std::size_t feed_history = 65'536;               // recent write events kept in memory for resumes
@@ -53,6 +55,7 @@ struct parsed_args {
   config cfg;
   bool show_help = false;
   bool show_version = false;
+  bool hash_token = false;  // --hash-token: print a new token and its auth-file entry, then exit
 };
 
 // Looks up an environment variable; injectable so tests need not touch the real environment.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <prometheus/registry.h>
 
+#include "livekv/auth/token_table.hpp"
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/console_handler.hpp"
@@ -63,6 +64,7 @@ class server {
   void check_drained();
 
   config cfg_;
+  std::optional<auth::token_table> tokens_;  // --auth-file, loaded by open(); none: no auth
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
   std::optional<net::io_pool> pool_;
