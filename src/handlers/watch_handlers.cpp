@@ -121,9 +121,9 @@ http::response watch_handlers::websocket(http::request_context& ctx) {
     res.set(http::field::connection, "Upgrade");
     return res;
   }
-  ctx.take_over = [env = env_, sub = std::move(sub)](boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&,
+  ctx.take_over = [env = env_, sub = std::move(sub)](http::taken_stream&& s, boost::beast::flat_buffer&&,
                                                      http::request&& req) mutable {
-    std::make_shared<feed::ws_session>(std::move(s), env, std::move(sub))->start(std::move(req));
+    feed::start_ws_session(std::move(s), env, std::move(sub), std::move(req));
   };
   return http::response{http::status_code::switching_protocols, v};
 }
@@ -139,8 +139,8 @@ http::response start_sse(http::request_context& ctx, feed::feed_env env, feed::s
     return res;
   }
   ctx.take_over = [env, sub = std::move(sub), id = std::string(ctx.request_id)](
-                      boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
-    std::make_shared<feed::sse_session>(std::move(s), env, std::move(sub), std::move(id))->start();
+                      http::taken_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
+    feed::start_sse_session(std::move(s), env, std::move(sub), std::move(id));
   };
   return http::response{http::status_code::ok, ctx.req.version()};
 }

@@ -1,6 +1,5 @@
 #pragma once
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,6 +10,8 @@
 #include "livekv/http/types.hpp"
 
 namespace livekv::http {
+
+struct taken_stream;  // http/taken_stream.hpp: needed only where a connection is handed or taken
 
 // What a handler sees of one request. Lives on the session's stack for the handler call only.
 struct request_context {
@@ -29,9 +30,9 @@ struct request_context {
 
   // Set by a handler that turns the connection into a stream (a WebSocket upgrade, an SSE watch):
   // the session logs the handler's response as the request's outcome without sending it, then
-  // hands its socket, read buffer and request to `take_over` and ends. Called on the connection's
-  // thread, once.
-  using take_over_fn = std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&, request&&)>;
+  // hands its stream (plaintext or TLS, the handshake done), read buffer and request to
+  // `take_over` and ends. Called on the connection's thread, once.
+  using take_over_fn = std::function<void(taken_stream&&, boost::beast::flat_buffer&&, request&&)>;
   take_over_fn take_over;
   std::string_view request_id;  // the id the session gives this request (X-Request-Id)
 
