@@ -109,6 +109,33 @@ const std::vector<flag_spec>& flags() {
          c.auth_file = v;
          return true;
        }},
+      {"tls-cert", "FILE",
+       "Serve HTTPS and WSS instead of plain HTTP on the port, with this PEM certificate chain (the "
+       "server's certificate first, then any intermediates). Needs --tls-key. TLS 1.2 is the oldest "
+       "version accepted. SIGHUP reads the certificate and key again: new connections get the new "
+       "one, open connections keep theirs, and a file that does not load keeps the old one (the "
+       "log says why). Without it the port speaks plain HTTP, as fast as ever; keep it on loopback "
+       "or behind a TLS proxy then.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_cert = v;
+         return true;
+       }},
+      {"tls-key", "FILE", "The PEM private key of --tls-cert (unencrypted: nobody is there to type a passphrase).",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_key = v;
+         return true;
+       }},
+      {"tls-client-ca", "FILE",
+       "Mutual TLS: every client must present a certificate signed by a CA in this PEM file, or its "
+       "handshake fails. The certificate is the client's identity at the transport; use it with "
+       "--auth-file tokens or instead of them. Needs --tls-cert.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_client_ca = v;
+         return true;
+       }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
        [](config& c, const std::string& v) {
          auto n = parse_size(v);
@@ -321,6 +348,13 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
     if (!f->set(out.cfg, *value))
       return status(errc::bad_request, "invalid value for --" + name + ": '" + *value + "'" + accepted_words(*f));
   }
+  // A certificate without its key (or a key without a certificate) is a half-done setup: refusing
+  // it beats serving plaintext to clients that expect TLS.
+  if (out.cfg.tls_cert.has_value() != out.cfg.tls_key.has_value())
+    return status(errc::bad_request, out.cfg.tls_cert ? "--tls-cert needs --tls-key (LIVEKV_TLS_KEY)"
+                                                      : "--tls-key needs --tls-cert (LIVEKV_TLS_CERT)");
+  if (out.cfg.tls_client_ca && !out.cfg.tls_cert)
+    return status(errc::bad_request, "--tls-client-ca needs --tls-cert and --tls-key: client certificates are part of TLS");
   if (out.cfg.threads == 0) out.cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return out;
 }

@@ -36,6 +36,7 @@ server::server(config cfg)
                              {cfg_.idle_timeout, cfg_.feed_queue_messages, cfg_.feed_queue_bytes, cfg_.feed_progress}},
              {cfg_.max_key_bytes, cfg_.max_batch_ops}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
+      hangup_(std::in_place, pool_->main(), SIGHUP),
       drain_timer_(std::in_place, pool_->main()) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
@@ -47,6 +48,7 @@ server::server(config cfg)
 
 server::~server() {
   drain_timer_.reset();
+  hangup_.reset();
   signals_.reset();
   listener_.reset();
   pool_.reset();  // destroys pending handlers, and the sessions they own, while members live
@@ -59,6 +61,15 @@ status server::open() {
     if (!t) return t.error();
     tokens_ = std::move(*t);
     spdlog::info("{} tokens from {}", tokens_->size(), *cfg_.auth_file);
+  }
+  if (cfg_.tls_cert && cfg_.tls_key) {
+    // A certificate that does not load refuses the start: serving plaintext instead would
+    // surprise every client, and some would send their tokens anyway.
+    auto t = net::tls_context::load({*cfg_.tls_cert, *cfg_.tls_key, cfg_.tls_client_ca});
+    if (!t) return t.error();
+    tls_ = std::move(*t);
+    spdlog::info("TLS certificate {} and key {}{}", *cfg_.tls_cert, *cfg_.tls_key,
+                 cfg_.tls_client_ca ? "; client certificates required, signed by " + *cfg_.tls_client_ca : "");
   }
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
@@ -81,7 +92,7 @@ status server::open() {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
   if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
-  listener_ = std::make_shared<net::listener>(*pool_, *env_);
+  listener_ = std::make_shared<net::listener>(*pool_, *env_, tls_.get());
   if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
   cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
   return status::success();
@@ -94,6 +105,7 @@ void mask_stop_signals(bool block) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, nullptr);
 }
 
@@ -104,6 +116,7 @@ status server::run() {
                  cfg_.shutdown_timeout.count());
     begin_drain();
   });
+  await_hangup();
   // Serve at once so that /healthz and /readyz (503) answer while the data is being recovered.
   listener_->start();
   std::vector<std::thread> pool;
@@ -129,8 +142,9 @@ status server::run() {
 
   const auto ep = listener_->local_endpoint();
   const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
-               livekv::version, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
+  const char* scheme = tls_ ? "https" : "http";
+  spdlog::info("livekv {} on {}://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
+               livekv::version, scheme, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
                wal::to_string(cfg_.fsync), cfg_.max_key_bytes, cfg_.max_value_bytes);
   if (disk_) {
     auto rep = disk_->open();
@@ -152,7 +166,7 @@ status server::run() {
   sweeper_.emplace(store_, sweep);
   state_.ready = true;
   // A machine-readable line on stdout once ready: scripts and tests read the port from it.
-  std::printf("livekv listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+  std::printf("livekv listening on %s://%s:%u\n", scheme, host.c_str(), static_cast<unsigned>(ep.port()));
   std::fflush(stdout);
 
   join();
@@ -168,6 +182,24 @@ status server::run() {
   return outcome;
 }
 
+status server::reload_tls() {
+  if (!tls_) return status::success();
+  return tls_->reload();
+}
+
+void server::await_hangup() {
+  hangup_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;  // cancelled: draining
+    if (tls_) {
+      if (auto s = reload_tls(); s)
+        spdlog::info("SIGHUP: TLS certificate {} reloaded; new connections use it", tls_->files().cert);
+      else
+        spdlog::error("SIGHUP: TLS certificate not reloaded, the old one stays in use: {}", s.message());
+    }
+    await_hangup();
+  });
+}
+
 void server::request_stop() {
   asio::post(pool_->main(), [this] { begin_drain(); });
 }
@@ -175,6 +207,7 @@ void server::request_stop() {
 void server::begin_drain() {
   if (state_.draining.exchange(true)) return;
   signals_->cancel();
+  hangup_->cancel();
   listener_->stop();
   connections_.drain_all();
   // Long-polls still waiting answer 304 now, so their connections can close.

@@ -37,6 +37,11 @@ struct config {
   util::log_format log_format = util::log_format::text;
   // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.
   std::optional<std::string> auth_file;
+  // TLS (--tls-cert, --tls-key, --tls-client-ca): the whole port speaks HTTPS and WSS. Cert and
+  // key come together or not at all (parse_config refuses one without the other).
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_client_ca;  // requires it: mutual TLS
   bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
   // The live feed (/wal, /v1/watch).
   std::size_t feed_history = 65'536;               // recent write events kept in memory for resumes

@@ -23,6 +23,7 @@
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/http_session.hpp"
 #include "livekv/net/io_pool.hpp"
+#include "livekv/net/tls_context.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/expiry_sweeper.hpp"
@@ -41,7 +42,8 @@ namespace net { class listener; }
 // main() blocks them (block = true) before the server starts any thread, so every thread inherits
 // the block, and server::run unblocks them in its io threads. Under TSan, which runs signal
 // handlers at its own safe points, a SIGTERM that the kernel gave to a thread asleep on a
-// condition variable was once not handled within a test's 20 s (CI, 4892cca).
+// condition variable was once not handled within a test's 20 s (CI, 4892cca). SIGHUP (reload) is
+// masked the same way, for the same reason.
 void mask_stop_signals(bool block);
 
 class server {
@@ -56,15 +58,21 @@ class server {
   status run();
   // Begins a graceful shutdown, as SIGTERM does. Thread-safe.
   void request_stop();
+  // Reads --tls-cert, --tls-key (and --tls-client-ca) again; connections accepted from now on use
+  // them, open ones keep theirs. On error the old certificate stays in use and the status says
+  // which file and why. Success, doing nothing, without TLS. Thread-safe; SIGHUP calls it.
+  status reload_tls();
 
   std::uint16_t port() const;
 
  private:
   void begin_drain();
   void check_drained();
+  void await_hangup();
 
   config cfg_;
   std::optional<auth::token_table> tokens_;  // --auth-file, loaded by open(); none: no auth
+  std::unique_ptr<net::tls_context> tls_;    // --tls-cert, loaded by open(); null: plain HTTP
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
   std::optional<net::io_pool> pool_;
@@ -95,6 +103,7 @@ class server {
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;
   std::optional<boost::asio::signal_set> signals_;
+  std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload the TLS certificate
   std::optional<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };

@@ -97,6 +97,8 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"access_log", cfg_.access_log},
         {"log_format", util::to_string(cfg_.log_format)},
         {"metrics", cfg_.metrics},
+        {"tls", cfg_.tls_cert.has_value()},
+        {"tls_client_certificates", cfg_.tls_client_ca.has_value()},
         {"header_timeout_ms", cfg_.header_timeout.count()},
         {"idle_timeout_ms", cfg_.idle_timeout.count()},
         {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()},
