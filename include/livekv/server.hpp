@@ -6,7 +6,10 @@
 #include <optional>
 #include <prometheus/registry.h>
 
-#include "livekv/auth/token_table.hpp"
+#include "livekv/auth/gate.hpp"
+#include "livekv/net/connection_limits.hpp"
+#include "livekv/net/rate_limiter.hpp"
+#include "livekv/net/request_guard.hpp"
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/console_handler.hpp"
@@ -61,10 +64,19 @@ class server {
 
  private:
   void begin_drain();
+  void wait_for_hangup();
+  // SIGHUP: reads the auth file again (a broken one keeps the old, and says why). Streams whose
+  // token went away or lost its rights close within a tick of the hub.
+  void reload();
   void check_drained();
 
   config cfg_;
-  std::optional<auth::token_table> tokens_;  // --auth-file, loaded by open(); none: no auth
+  // --auth-file, loaded by open() and again on SIGHUP; disabled without the flag. Before the
+  // handlers and sessions, which hold pointers to it.
+  auth::gate gate_;
+  std::optional<net::rate_limiter> limiter_;  // --rate-limit; none: no limit
+  std::optional<net::request_guard> guard_;   // built by open()
+  std::shared_ptr<net::connection_limits> connection_limits_;  // null without the caps
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
   std::optional<net::io_pool> pool_;
@@ -95,6 +107,7 @@ class server {
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;
   std::optional<boost::asio::signal_set> signals_;
+  std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload
   std::optional<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };

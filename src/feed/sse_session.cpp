@@ -17,9 +17,10 @@ namespace {
 constexpr std::size_t max_ignored_bytes = 64 * 1024;
 }  // namespace
 
-sse_session::sse_session(beast::tcp_stream&& stream, const feed_env& env, subscription sub, std::string request_id)
+sse_session::sse_session(beast::tcp_stream&& stream, const feed_env& env, subscription sub, std::string request_id,
+                         std::string extra_head)
     : feed_session(env, std::move(sub), stream.get_executor()), stream_(std::move(stream)),
-      request_id_(std::move(request_id)) {}
+      request_id_(std::move(request_id)), extra_head_(std::move(extra_head)) {}
 
 void sse_session::start() {
   stream_.expires_never();
@@ -32,7 +33,7 @@ void sse_session::start() {
          "Server: livekv/" + std::string(livekv::version) + "\r\n"
          "Date: " + std::string(http::current_http_date()) + "\r\n"
          "KV-Revision: " + std::to_string(env().hub.head()) + "\r\n"
-         "X-Request-Id: " + request_id_ + "\r\n"
+         "X-Request-Id: " + request_id_ + "\r\n" + extra_head_ +
          "\r\n"
          // How long a browser's EventSource waits before reconnecting (with Last-Event-ID).
          "retry: 2000\n\n";
@@ -74,7 +75,7 @@ void sse_session::write(const std::vector<message>& batch) {
                     [s = self()](beast::error_code ec, std::size_t n) { s->written(ec, n); });
 }
 
-void sse_session::finish(std::string_view, bool) {
+void sse_session::finish(std::string_view, end_kind) {
   // The overflow event (when there was one) is already written; closing ends the response.
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
