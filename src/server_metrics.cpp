@@ -123,7 +123,7 @@ std::vector<prometheus::MetricFamily> server_metrics::Collect() const {
                              "Requests refused with 401: no bearer token, or one the auth file does not know.",
                              d(state_.unauthorized_total.load())));
   out.push_back(make_counter("livekv_auth_forbidden_total",
-                             "Requests refused with 403 before their route: a token without the route's role.",
+                             "Requests refused with 403 before their route: a token without the route's role, or a page from a foreign Origin.",
                              d(state_.forbidden_total.load())));
 
   // One storage report: it lists the data directory, once per scrape rather than once per metric.
