@@ -1,5 +1,6 @@
 #include "livekv/server.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdio>
@@ -32,7 +33,7 @@ server::server(config cfg)
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, disk_.get(), &hub_, &feed_counters_),
-      watch_(feed::feed_env{hub_, state_, connections_, feed_counters_,
+      watch_(feed::feed_env{hub_, gate_, state_, connections_, feed_counters_,
                              {cfg_.idle_timeout, cfg_.feed_queue_messages, cfg_.feed_queue_bytes, cfg_.feed_progress}},
              {cfg_.max_key_bytes, cfg_.max_batch_ops}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
@@ -41,15 +42,15 @@ server::server(config cfg)
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
-  metrics_handler_.register_routes(routes_);
+  metrics_handler_.register_routes(routes_, cfg_.metrics_public ? http::access::open : http::access::admin);
   watch_.register_routes(routes_);
   console_.register_routes(routes_);
 }
 
 server::~server() {
   drain_timer_.reset();
-  hangup_.reset();
   signals_.reset();
+  hangup_.reset();
   listener_.reset();
   pool_.reset();  // destroys pending handlers, and the sessions they own, while members live
 }
@@ -57,10 +58,8 @@ server::~server() {
 status server::open() {
   if (cfg_.auth_file) {
     // A broken file refuses the start: serving without the tokens would serve everyone.
-    auto t = auth::token_table::load(*cfg_.auth_file);
-    if (!t) return t.error();
-    tokens_ = std::move(*t);
-    spdlog::info("{} tokens from {}", tokens_->size(), *cfg_.auth_file);
+    if (auto s = gate_.open(*cfg_.auth_file); !s) return s;
+    spdlog::info("{} tokens from {}", gate_.size(), *cfg_.auth_file);
   }
   if (cfg_.tls_cert && cfg_.tls_key) {
     // A certificate that does not load refuses the start: serving plaintext instead would
@@ -92,7 +91,19 @@ status server::open() {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
   if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
-  listener_ = std::make_shared<net::listener>(*pool_, *env_, tls_.get());
+  // Under TLS the server's own origin is https://<Host>: the browser's Origin on its own pages.
+  net::guard_settings guard{cfg_.cors_origins, cfg_.allowed_hosts, tls_ != nullptr};
+  // On a loopback address only this machine's names reach us honestly; another name is a page
+  // that rebound its own host name to 127.0.0.1 (DNS rebinding).
+  if (guard.allowed_hosts.empty() && addr.is_loopback()) guard.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+  if (std::find(cfg_.cors_origins.begin(), cfg_.cors_origins.end(), "*") != cfg_.cors_origins.end() && !gate_.enabled())
+    spdlog::warn("--cors-origin '*' without --auth-file: a page from any web site may read and write this server");
+  if (cfg_.rate_limit > 0) limiter_.emplace(cfg_.rate_limit, cfg_.rate_burst);
+  guard_.emplace(std::move(guard), gate_.enabled() ? &gate_ : nullptr, limiter_ ? &*limiter_ : nullptr);
+  env_->guard = &*guard_;
+  if (cfg_.max_connections != 0 || cfg_.max_connections_per_ip != 0)
+    connection_limits_ = net::connection_limits::make(cfg_.max_connections, cfg_.max_connections_per_ip);
+  listener_ = std::make_shared<net::listener>(*pool_, *env_, tls_.get(), connection_limits_);
   if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
   cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
   return status::success();
@@ -116,7 +127,7 @@ status server::run() {
                  cfg_.shutdown_timeout.count());
     begin_drain();
   });
-  await_hangup();
+  wait_for_hangup();
   // Serve at once so that /healthz and /readyz (503) answer while the data is being recovered.
   listener_->start();
   std::vector<std::thread> pool;
@@ -187,19 +198,6 @@ status server::reload_tls() {
   return tls_->reload();
 }
 
-void server::await_hangup() {
-  hangup_->async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;  // cancelled: draining
-    if (tls_) {
-      if (auto s = reload_tls(); s)
-        spdlog::info("SIGHUP: TLS certificate {} reloaded; new connections use it", tls_->files().cert);
-      else
-        spdlog::error("SIGHUP: TLS certificate not reloaded, the old one stays in use: {}", s.message());
-    }
-    await_hangup();
-  });
-}
-
 void server::request_stop() {
   asio::post(pool_->main(), [this] { begin_drain(); });
 }
@@ -214,6 +212,30 @@ void server::begin_drain() {
   hub_.stop();
   drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
   check_drained();
+}
+
+void server::wait_for_hangup() {
+  hangup_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload();
+    wait_for_hangup();
+  });
+}
+
+void server::reload() {
+  spdlog::info("received SIGHUP: reloading");
+  if (gate_.enabled()) {
+    if (auto s = gate_.reload(); !s)
+      spdlog::error("auth file not reloaded, the previous tokens stay in force: {}", s.message());
+    else
+      spdlog::info("{} tokens from {}", gate_.size(), *cfg_.auth_file);
+  }
+  if (tls_) {
+    if (auto s = reload_tls(); s)
+      spdlog::info("SIGHUP: TLS certificate {} reloaded; new connections use it", tls_->files().cert);
+    else
+      spdlog::error("SIGHUP: TLS certificate not reloaded, the old one stays in use: {}", s.message());
+  }
 }
 
 void server::check_drained() {

@@ -37,6 +37,17 @@ struct config {
   util::log_format log_format = util::log_format::text;
   // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.
   std::optional<std::string> auth_file;
+  bool metrics_public = false;  // --metrics-public: /metrics needs no token even with an auth file
+  // Browsers: origins allowed to call the API across origins (CORS); "*" for any (no credentials).
+  std::vector<std::string> cors_origins;
+  // Host header values served (DNS rebinding); empty: the loopback names when bound to loopback,
+  // else any.
+  std::vector<std::string> allowed_hosts;
+  // Per client (token name, else IP address): requests per second and burst; 0: no limit.
+  double rate_limit = 0;
+  std::size_t rate_burst = 0;  // 0: as many as one second's rate
+  std::size_t max_connections = 0;         // 0: no cap
+  std::size_t max_connections_per_ip = 0;  // 0: no cap
   // TLS (--tls-cert, --tls-key, --tls-client-ca): the whole port speaks HTTPS and WSS. Cert and
   // key come together or not at all (parse_config refuses one without the other).
   std::optional<std::string> tls_cert;

@@ -6,7 +6,10 @@
 #include <optional>
 #include <prometheus/registry.h>
 
-#include "livekv/auth/token_table.hpp"
+#include "livekv/auth/gate.hpp"
+#include "livekv/net/connection_limits.hpp"
+#include "livekv/net/rate_limiter.hpp"
+#include "livekv/net/request_guard.hpp"
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/console_handler.hpp"
@@ -67,12 +70,21 @@ class server {
 
  private:
   void begin_drain();
+  void wait_for_hangup();
+  // SIGHUP: reads the auth file again (a broken one keeps the old, and says why). Streams whose
+  // token went away or lost its rights close within a tick of the hub. Then the TLS certificate
+  // (reload_tls), likewise.
+  void reload();
   void check_drained();
-  void await_hangup();
 
   config cfg_;
-  std::optional<auth::token_table> tokens_;  // --auth-file, loaded by open(); none: no auth
-  std::unique_ptr<net::tls_context> tls_;    // --tls-cert, loaded by open(); null: plain HTTP
+  // --auth-file, loaded by open() and again on SIGHUP; disabled without the flag. Before the
+  // handlers and sessions, which hold pointers to it.
+  auth::gate gate_;
+  std::optional<net::rate_limiter> limiter_;  // --rate-limit; none: no limit
+  std::optional<net::request_guard> guard_;   // built by open()
+  std::shared_ptr<net::connection_limits> connection_limits_;  // null without the caps
+  std::unique_ptr<net::tls_context> tls_;    // --tls-cert, loaded by open() and again on SIGHUP; null: plain HTTP
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
   std::optional<net::io_pool> pool_;
@@ -103,7 +115,7 @@ class server {
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;
   std::optional<boost::asio::signal_set> signals_;
-  std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload the TLS certificate
+  std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload the auth file and the TLS certificate
   std::optional<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };

@@ -18,6 +18,10 @@ bool principal::covers(std::string_view key) const noexcept {
   return std::any_of(prefixes_.begin(), prefixes_.end(), [&](const std::string& p) { return key.starts_with(p); });
 }
 
+bool principal::unrestricted() const noexcept {
+  return std::any_of(prefixes_.begin(), prefixes_.end(), [](const std::string& p) { return p.empty(); });
+}
+
 listing_scope principal::scope_of(std::string_view listing_prefix) const noexcept {
   if (covers(listing_prefix)) return listing_scope::all;
   const bool some = std::any_of(prefixes_.begin(), prefixes_.end(),
@@ -106,8 +110,9 @@ result<token_table> token_table::load(const std::string& path) {
   return parse(*text, path);
 }
 
-const principal* token_table::authenticate(std::string_view token) const {
-  const sha256_digest h = sha256(token);
+const principal* token_table::authenticate(std::string_view token) const { return find(sha256(token)); }
+
+const principal* token_table::find(const sha256_digest& h) const {
   const principal* found = nullptr;
   // No early exit: every entry is compared, so the time does not tell which one matched.
   for (const auto& p : entries_)

@@ -19,19 +19,23 @@ namespace {
 constexpr std::size_t max_ignored_bytes = 64 * 1024;
 }  // namespace
 
-void start_sse_session(http::taken_stream&& stream, const feed_env& env, subscription sub, std::string request_id) {
+void start_sse_session(http::taken_stream&& stream, const feed_env& env, subscription sub, std::string request_id,
+                       std::string extra_head) {
   std::visit(
       [&](auto& s) {
         using stream_type = std::remove_cvref_t<decltype(s)>;
-        std::make_shared<sse_session<stream_type>>(std::move(s), env, std::move(sub), std::move(request_id))->start();
+        std::make_shared<sse_session<stream_type>>(std::move(s), env, std::move(sub), std::move(request_id),
+                                                   std::move(extra_head))
+            ->start();
       },
       stream.stream);
 }
 
 template <class Stream>
-sse_session<Stream>::sse_session(Stream&& stream, const feed_env& env, subscription sub, std::string request_id)
+sse_session<Stream>::sse_session(Stream&& stream, const feed_env& env, subscription sub, std::string request_id,
+                                 std::string extra_head)
     : feed_session(env, std::move(sub), stream.get_executor()), stream_(std::move(stream)),
-      request_id_(std::move(request_id)) {}
+      request_id_(std::move(request_id)), extra_head_(std::move(extra_head)) {}
 
 template <class Stream>
 void sse_session<Stream>::start() {
@@ -46,7 +50,7 @@ void sse_session<Stream>::start() {
          "Server: livekv/" + std::string(livekv::version) + "\r\n"
          "Date: " + std::string(http::current_http_date()) + "\r\n"
          "KV-Revision: " + std::to_string(env().hub.head()) + "\r\n"
-         "X-Request-Id: " + request_id_ + "\r\n"
+         "X-Request-Id: " + request_id_ + "\r\n" + extra_head_ +
          "\r\n"
          // How long a browser's EventSource waits before reconnecting (with Last-Event-ID).
          "retry: 2000\n\n";
@@ -91,7 +95,7 @@ void sse_session<Stream>::write(const std::vector<message>& batch) {
 }
 
 template <class Stream>
-void sse_session<Stream>::finish(std::string_view, bool) {
+void sse_session<Stream>::finish(std::string_view, end_kind) {
   // The overflow event (when there was one) is already written; closing ends the response.
   beast::error_code ignored;
   http::lowest_socket(stream_).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);

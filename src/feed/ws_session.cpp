@@ -5,6 +5,7 @@
 #include <variant>
 #include <nlohmann/json.hpp>
 
+#include "livekv/http/credentials.hpp"
 #include "livekv/http/http_date.hpp"
 #include "livekv/util/json_nesting.hpp"
 #include "livekv/util/json_text.hpp"
@@ -44,7 +45,13 @@ void ws_session<Stream>::start(http::request&& req) {
   t.idle_timeout = env().settings.idle_timeout;
   t.keep_alive_pings = true;  // ping at half the idle timeout; close if nothing comes back
   ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([&hub = env().hub](websocket::response_type& res) {
+  // A browser sends its token as the subprotocol bearer.<token> and fails the connection unless
+  // the server names the protocol it chose among those offered.
+  std::string protocol;
+  if (auto c = http::find_credential(req_, {}); c && c->from == http::credential::source::subprotocol)
+    protocol = std::move(c->subprotocol);
+  ws_.set_option(websocket::stream_base::decorator([&hub = env().hub, protocol](websocket::response_type& res) {
+    if (!protocol.empty()) res.set(http::field::sec_websocket_protocol, protocol);
     res.set(http::field::server, "livekv/" + std::string(livekv::version));
     res.set(http::field::date, http::current_http_date());
     res.set("KV-Revision", std::to_string(hub.head()));
@@ -116,8 +123,13 @@ void ws_session<Stream>::write_frame() {
 }
 
 template <class Stream>
-void ws_session<Stream>::finish(std::string_view reason, bool going_away) {
-  websocket::close_reason cr(going_away ? websocket::close_code::going_away : websocket::close_code::try_again_later);
+void ws_session<Stream>::finish(std::string_view reason, end_kind kind) {
+  // 4401 and 4403 are in the range RFC 6455 §7.4.2 leaves to applications: HTTP's 401 and 403.
+  const std::uint16_t code = kind == end_kind::going_away     ? websocket::close_code::going_away
+                             : kind == end_kind::unauthorized ? 4401
+                             : kind == end_kind::forbidden    ? 4403
+                                                              : websocket::close_code::try_again_later;
+  websocket::close_reason cr(code);
   // A close reason is at most 123 bytes (RFC 6455 §5.5).
   cr.reason = std::string(reason.substr(0, 123));
   ws_.async_close(cr, [s = self()](beast::error_code) { s->ended(); });

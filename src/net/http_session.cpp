@@ -10,6 +10,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include "livekv/http/credentials.hpp"
 #include "livekv/http/http_date.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/http/request_id.hpp"
@@ -58,12 +59,14 @@ std::size_t field_bytes(const http::request& req) {
 }  // namespace
 
 template <class Stream>
-http_session<Stream>::http_session(Stream&& stream, session_env& env)
+http_session<Stream>::http_session(Stream&& stream, session_env& env, std::shared_ptr<const void> slot)
     : stream_(std::move(stream)),
       deadline_(stream_.get_executor()),
       log_wait_(boost::asio::use_service<log_wait_batch>(stream_.get_executor().context())),
       env_(env),
-      client_(endpoint_string(socket())) {
+      client_(endpoint_string(socket())),
+      client_ip_(client_.substr(0, client_.rfind(':'))),
+      slot_(std::move(slot)) {
   env_.state.connections.fetch_add(1, std::memory_order_relaxed);
   env_.state.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -150,6 +153,7 @@ void http_session<Stream>::start_request() {
   request_started_ = std::chrono::steady_clock::now();
   bytes_in_ = 0;
   match_ = {};
+  pass_ = {};
   request_id_.clear();
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(env_.settings.max_header_bytes));
@@ -225,6 +229,17 @@ void http_session<Stream>::on_header() {
                   "the request target is longer than " + std::to_string(env_.settings.max_target_bytes) + " bytes");
   // Route before reading the body: an unknown route or method is answered without waiting for it.
   match_ = env_.routes.find(req.method(), http::split_target(req.target()).path);
+  // Host, Origin, token and rate are checked before anything else happens: a refused request's
+  // body is never read, its route never learnt.
+  if (env_.guard) {
+    auto verdict = env_.guard->check(req, match_, client_ip_);
+    if (verdict.refusal) {
+      count_refusal(verdict.refusal->result());
+      if (!parser_->is_done()) then_ = after_answer::linger_and_close;
+      return send(std::move(*verdict.refusal), parser_->is_done() && req.keep_alive());
+    }
+    pass_ = std::move(verdict.admitted);
+  }
   if (!match_.target) {
     auto res = http::make_problem(match_.error,
                                   match_.error == errc::method_not_allowed
@@ -256,6 +271,16 @@ void http_session<Stream>::on_header() {
                              beast::bind_front_handler(&http_session::on_continue_sent, this->shared_from_this()));
   }
   parse_body();
+}
+
+template <class Stream>
+void http_session<Stream>::count_refusal(http::status_code code) {
+  switch (code) {
+    case http::status_code::unauthorized: env_.state.unauthorized_total.fetch_add(1, std::memory_order_relaxed); break;
+    case http::status_code::forbidden: env_.state.forbidden_total.fetch_add(1, std::memory_order_relaxed); break;
+    case http::status_code::too_many_requests: env_.state.rate_limited_total.fetch_add(1, std::memory_order_relaxed); break;
+    default: break;
+  }
 }
 
 template <class Stream>
@@ -319,7 +344,12 @@ void http_session<Stream>::serve() {
                 req.keep_alive());
   const auto given_id = req["X-Request-Id"];
   request_id_ = http::is_sane_request_id(given_id) ? std::string(given_id) : http::make_request_id();
-  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_, {}};
+  http::request_context ctx{req, target.path, target.query, match_.rest, client_, {}, {}, request_id_, {}, pass_.who, {}, slot_};
+  std::string extra_head;
+  if (env_.guard && !pass_.cors_origin.empty()) {
+    extra_head = env_.guard->cors_lines(pass_);
+    ctx.extra_head = extra_head;
+  }
   try {
     http::response res = (*match_.target)(ctx);
     if (ctx.take_over) return hand_over(ctx, std::move(res));
@@ -328,7 +358,7 @@ void http_session<Stream>::serve() {
     send(std::move(res), req.keep_alive());
   } catch (const std::exception& e) {
     // Handlers report errors as values; reaching here is a bug (or out of memory), never bad input.
-    spdlog::error("handler for {} {} threw: {}", req.method_string(), req.target(), e.what());
+    spdlog::error("handler for {} {} threw: {}", req.method_string(), http::redact_target(req.target()), e.what());
     send(http::make_problem(errc::internal, "internal error", req.version()), false);
   }
 }
@@ -337,7 +367,7 @@ template <class Stream>
 void http_session<Stream>::hand_over(http::request_context& ctx, http::response&& res) {
   // The connection becomes a stream owned by someone else; account for the request here.
   req_method_ = ctx.req.method();
-  if (env_.access_log) req_target_ = std::string(ctx.req.target());
+  if (env_.access_log) req_target_ = http::redact_target(ctx.req.target());
   res_.emplace(std::move(res));
   log_access(0);
   res_.reset();
@@ -421,7 +451,7 @@ void http_session<Stream>::send(http::response&& res, bool keep_alive) {
   const bool have_head = parser_ && parser_->is_header_done();
   const bool is_head = have_head && parser_->get().method() == bhttp::verb::head;
   req_method_ = have_head ? parser_->get().method() : bhttp::verb::unknown;
-  if (env_.access_log) req_target_ = have_head ? std::string(parser_->get().target()) : std::string("-");
+  if (env_.access_log) req_target_ = have_head ? http::redact_target(parser_->get().target()) : std::string("-");
   // The client's id when it is sane (it then ties our log to theirs), else one of ours. serve()
   // has chosen it already for requests that reached a handler.
   if (request_id_.empty() && have_head) {
@@ -444,6 +474,7 @@ void http_session<Stream>::send(http::response&& res, bool keep_alive) {
   } else {
     res.prepare_payload();
   }
+  if (env_.guard) env_.guard->decorate(res, pass_);
   res_.emplace(std::move(res));
   // The fields every answer carries go straight into the head, not through the response's fields.
   static const std::string server_header = "livekv/" + std::string(livekv::version);  // built once
@@ -536,8 +567,8 @@ void http_session<Stream>::log_access(std::size_t bytes) {
     std::string line;
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch());
-    util::json_writer(line)
-        .begin_object()
+    util::json_writer json(line);
+    json.begin_object()
         .number("ts_ms", static_cast<std::uint64_t>(now_ms.count()))
         .string("level", "info")
         .string("msg", "request")
@@ -548,12 +579,13 @@ void http_session<Stream>::log_access(std::size_t bytes) {
         .number("bytes_in", bytes_in_)
         .number("bytes_out", bytes)
         .string("client", client_)
-        .string("request_id", request_id_)
-        .end_object();
+        .string("request_id", request_id_);
+    if (pass_.who) json.string("token", pass_.who->name());
+    json.end_object();
     env_.access_log->info("{}", line);
   } else {
-    env_.access_log->info("{} \"{} {}\" {} {} {} {}us id={}", client_, method, req_target_, code, bytes_in_, bytes, us,
-                          request_id_);
+    env_.access_log->info("{} \"{} {}\" {} {} {} {}us id={} token={}", client_, method, req_target_, code, bytes_in_,
+                          bytes, us, request_id_, pass_.who ? std::string_view(pass_.who->name()) : std::string_view("-"));
   }
 }
 

@@ -39,6 +39,9 @@ class principal {
   bool covers(std::string_view key) const noexcept;
   listing_scope scope_of(std::string_view listing_prefix) const noexcept;
   const std::vector<std::string>& prefixes() const noexcept { return prefixes_; }
+  // True when the principal may touch every key (a prefix "" among its prefixes).
+  bool unrestricted() const noexcept;
+  std::uint8_t roles() const noexcept { return roles_; }
 
  private:
   std::string name_;
@@ -58,6 +61,8 @@ class token_table {
   // The principal whose token hashes to the same digest, or null. Compares with every entry, each
   // in constant time, so the time taken does not depend on which entry (if any) matches.
   const principal* authenticate(std::string_view token) const;
+  // The principal whose token has the digest `h`, or null; constant time as authenticate().
+  const principal* find(const sha256_digest& h) const;
   std::size_t size() const noexcept { return entries_.size(); }
 
  private:

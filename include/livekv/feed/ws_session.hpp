@@ -30,7 +30,7 @@ class ws_session final : public feed_session {
   void on_message(boost::beast::error_code ec, std::size_t n);
   void write(const std::vector<message>& batch) override;
   void write_frame();
-  void finish(std::string_view reason, bool going_away) override;
+  void finish(std::string_view reason, end_kind kind) override;
   void abort() override;
   std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
 

@@ -2,10 +2,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "livekv/auth/gate.hpp"
 #include "livekv/durability.hpp"
 #include "livekv/http/types.hpp"
 
@@ -42,6 +44,16 @@ struct request_context {
   // applied in memory, its outcome on disk is unknown. Not with `defer` (which would be ignored)
   // nor `take_over`.
   durable_ticket durable;
+
+  // With --auth-file, on a route that is not open: who sent the request (its token's entry),
+  // which the handler checks the keys it touches against. Null without an auth file.
+  auth::principal_ptr who;
+  // Header lines ("Name: value\r\n") for a handler that writes its own response head (an SSE
+  // stream): the CORS headers of a request from an allowed origin. Empty otherwise.
+  std::string_view extra_head;
+  // The connection's slot under --max-connections(-per-ip): a handler that takes the connection
+  // over keeps it for as long as the stream is open. Null without those limits.
+  std::shared_ptr<const void> connection_slot;
 };
 
 }  // namespace livekv::http

@@ -47,7 +47,9 @@ class http_session : public connection_registry::member,
   static constexpr bool tls = http::is_tls_v<Stream>;
 
   // `stream`: a socket just accepted (for TLS, wrapped in a stream with the current context).
-  http_session(Stream&& stream, session_env& env);
+  // `slot`: the connection's place under --max-connections(-per-ip) (null without them); a stream
+  // the connection becomes keeps it.
+  http_session(Stream&& stream, session_env& env, std::shared_ptr<const void> slot = nullptr);
   ~http_session() override;
   void start();
   void drain() override;
@@ -79,6 +81,7 @@ class http_session : public connection_registry::member,
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void on_log_done(const status& outcome) override;  // the answer's log write is durable (or failed)
   void reject(errc code, std::string detail);  // answers with a problem and closes
+  void count_refusal(http::status_code code);  // a refusal of the guard, for /metrics
   void reject_trailers();  // 431: header and trailer fields over --max-header-bytes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
@@ -117,7 +120,10 @@ class http_session : public connection_registry::member,
   log_wait_batch& log_wait_;  // this thread's answers waiting for the log
   boost::beast::flat_buffer buffer_;
   session_env& env_;
-  std::string client_;
+  std::string client_;     // "ip:port" of the peer
+  std::string client_ip_;  // its address alone: the rate limit's client without a token
+  std::shared_ptr<const void> slot_;
+  request_guard::pass pass_;  // what the guard learnt about the current request
   std::optional<parser_type> parser_;
   std::optional<http::response> res_;  // the response being written
   http::response_head head_;           // its serialized head (reused, so it stops allocating)
