@@ -264,14 +264,23 @@ store::list_page kv_handlers::list_ranges(const store::list_query& q, const std:
   // Each range is contiguous in key order and they are sorted and disjoint: listing them one
   // after the other is a listing of their union, and a page's last key resumes it.
   store::list_page out;
-  for (const auto& r : ranges) {
-    store::list_query part{r, q.start_after, q.limit - out.items.size()};
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    store::list_query part{ranges[i], q.start_after, q.limit - out.items.size()};
     auto page = store_.list(part);
     out.revision = std::max(out.revision, page.revision);
     for (auto& item : page.items) out.items.push_back(std::move(item));
-    if (page.next || out.items.size() == q.limit) {
-      // Full: more may follow in this range or the next ones.
-      if (!out.items.empty()) out.next = out.items.back().key;
+    if (page.next) {
+      out.next = out.items.back().key;  // more in this range
+      break;
+    }
+    if (out.items.size() == q.limit) {
+      // Full at the end of this range: as for an unscoped listing, next only when a key follows
+      // (in a later range), so that a client does not ask for an empty page.
+      const bool more = std::any_of(ranges.begin() + static_cast<std::ptrdiff_t>(i) + 1, ranges.end(),
+                                    [&](const std::string& later) {
+                                      return !store_.list({later, q.start_after, 1}).items.empty();
+                                    });
+      if (more && !out.items.empty()) out.next = out.items.back().key;
       break;
     }
   }
