@@ -61,8 +61,9 @@ std::size_t field_bytes(const http::request& req) {
 template <class Stream>
 http_session<Stream>::http_session(Stream&& stream, session_env& env, std::shared_ptr<const void> slot)
     : stream_(std::move(stream)),
-      deadline_(stream_.get_executor()),
-      log_wait_(boost::asio::use_service<log_wait_batch>(stream_.get_executor().context())),
+      executor_(stream_.get_executor()),
+      deadline_(executor_),
+      log_wait_(boost::asio::use_service<log_wait_batch>(executor_.context())),
       env_(env),
       client_(endpoint_string(socket())),
       client_ip_(client_.substr(0, client_.rfind(':'))),
@@ -86,7 +87,7 @@ void http_session<Stream>::start() {
   socket().set_option(asio::ip::tcp::no_delay(true), ec);
   // Answers are first written synchronously (see send()); a full socket must say so, not block.
   if constexpr (!tls) socket().non_blocking(true, ec);
-  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+  asio::dispatch(executor_, [self = this->shared_from_this()] {
     if (self->env_.state.draining) return self->close();
     if constexpr (tls) return self->handshake();
     self->wait_for_request();
@@ -118,7 +119,7 @@ void http_session<Stream>::on_handshake(beast::error_code ec) {
 
 template <class Stream>
 void http_session<Stream>::drain() {
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+  asio::post(executor_, [self = this->shared_from_this()] {
     self->draining_ = true;
     // An idle connection has nothing in flight: close it now. A busy one closes after its answer.
     if (self->phase_ == phase::waiting) self->close();
@@ -407,11 +408,11 @@ void http_session<Stream>::await_answer(http::request_context& ctx, http::respon
   ctx.defer([self = this->shared_from_this(), keep_alive](std::optional<http::response> r) {
     // Answered before defer() returned, on this thread (a long-poll whose key changed): keep the
     // answer and send it below, rather than a round trip through the event loop.
-    if (self->stream_.get_executor().running_in_this_thread() && self->phase_ == phase::deferring) {
+    if (self->executor_.running_in_this_thread() && self->phase_ == phase::deferring) {
       self->early_.emplace(early_answer{std::move(r)});
       return;
     }
-    asio::post(self->stream_.get_executor(),
+    asio::post(self->executor_,
                [self, keep_alive, r = std::move(r)]() mutable { self->resume(std::move(r), keep_alive); });
   });
   phase_ = phase::awaiting;
@@ -540,7 +541,7 @@ void http_session<Stream>::written(std::size_t n) {
   // A pipelined request already in the buffer is started from the event loop rather than from
   // here: a write that completed at once would otherwise recurse once per buffered request.
   if (buffer_.size() > 0) {
-    return asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->wait_for_request(); });
+    return asio::post(executor_, [self = this->shared_from_this()] { self->wait_for_request(); });
   }
   wait_for_request();
 }

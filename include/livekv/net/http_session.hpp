@@ -116,6 +116,9 @@ class http_session : public connection_registry::member,
   };
 
   Stream stream_;
+  // The connection's thread, kept apart from stream_: drain() posts to it from any thread, while
+  // hand_over() may be moving stream_ away on this one.
+  const executor_type executor_;
   deadline deadline_;
   log_wait_batch& log_wait_;  // this thread's answers waiting for the log
   boost::beast::flat_buffer buffer_;
