@@ -45,7 +45,7 @@ class auth_reload_test : protected auth_file, public server_test {
   }
 
   std::unique_ptr<ws_client> open_ws(const std::string& name, const std::string& query = "?prefix=app/") {
-    auto ws = std::make_unique<ws_client>(server_.port(), ws_options{.headers = bearer(name)});
+    auto ws = std::make_unique<ws_client>(server_.port(), ws_options::with_headers(bearer(name)));
     const auto res = ws->connect("/wal" + query);
     EXPECT_EQ(res.status, 101) << res;
     return ws;

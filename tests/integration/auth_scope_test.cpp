@@ -186,7 +186,7 @@ class feed_stream {
   // `query`: the subscription's parameters ("prefix=app/", "key=app/k", ...); the answer to it.
   http_response open(const std::string& query, const std::string& token_name) {
     if (websocket_) {
-      ws_ = std::make_unique<ws_client>(port_, ws_options{.headers = bearer(token_name)});
+      ws_ = std::make_unique<ws_client>(port_, ws_options::with_headers(bearer(token_name)));
       return ws_->connect("/wal" + std::string(query.empty() ? "" : "?") + query);
     }
     sse_ = std::make_unique<sse_reader>(port_);

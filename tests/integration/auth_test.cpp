@@ -131,7 +131,7 @@ class route_table_test : public auth_test {
         return reader.open(r.method, r.target, r.body, headers);
       }
       case transport::websocket: {
-        ws_client ws(server_.port(), {.headers = headers});
+        ws_client ws(server_.port(), ws_options::with_headers(headers));
         auto res = ws.connect(r.target);
         ws.close();
         return res;
@@ -234,7 +234,7 @@ TEST_F(auth_test, access_token_is_not_accepted_on_a_request_that_is_not_an_event
 
 TEST_F(auth_test, a_websocket_token_may_come_as_the_bearer_subprotocol_which_is_echoed) {
   const std::string protocol = "bearer." + token_named("reader").token;
-  ws_client ws(server_.port(), {.headers = {{"Sec-WebSocket-Protocol", "livekv.v1, " + protocol}}});
+  ws_client ws(server_.port(), ws_options::with_headers({{"Sec-WebSocket-Protocol", "livekv.v1, " + protocol}}));
   const auto res = ws.connect("/wal?prefix=app/");
   ASSERT_EQ(res.status, 101) << res;
   EXPECT_EQ(res.header("Sec-WebSocket-Protocol"), protocol) << res;
@@ -248,9 +248,9 @@ TEST_F(auth_test, a_websocket_token_may_come_as_the_bearer_subprotocol_which_is_
   }
   ws.close();
 
-  ws_client stranger(server_.port(), {.headers = {{"Sec-WebSocket-Protocol", "bearer.not-a-token"}}});
+  ws_client stranger(server_.port(), ws_options::with_headers({{"Sec-WebSocket-Protocol", "bearer.not-a-token"}}));
   EXPECT_TRUE(is_problem(stranger.connect("/wal"), 401, "unauthorized"));
-  ws_client without(server_.port(), {.headers = {{"Sec-WebSocket-Protocol", "livekv.v1"}}});
+  ws_client without(server_.port(), ws_options::with_headers({{"Sec-WebSocket-Protocol", "livekv.v1"}}));
   EXPECT_TRUE(is_problem(without.connect("/wal"), 401, "unauthorized"));
 }
 

@@ -124,11 +124,11 @@ TEST_F(browser_safety_test, an_sse_watch_from_an_allowed_origin_carries_the_cors
 }
 
 TEST_F(browser_safety_test, a_websocket_upgrade_from_a_foreign_origin_is_403) {
-  ws_client ws(server_.port(), {.headers = {{"Origin", evil_origin}}});
+  ws_client ws(server_.port(), ws_options::with_headers({{"Origin", evil_origin}}));
   const auto res = ws.connect("/wal");
   EXPECT_TRUE(is_problem(res, 403, "origin_not_allowed"));
   EXPECT_FALSE(ws.is_open());
-  ws_client allowed(server_.port(), {.headers = {{"Origin", app_origin}}});
+  ws_client allowed(server_.port(), ws_options::with_headers({{"Origin", app_origin}}));
   EXPECT_EQ(allowed.connect("/wal").status, 101);
 }
 
@@ -151,7 +151,7 @@ TEST_F(browser_safety_test, a_foreign_host_is_421_on_streams_too) {
   ASSERT_TRUE(raw.connected()) << raw.error();
   ASSERT_TRUE(raw.send("GET /v1/watch HTTP/1.1\r\nHost: attacker.example\r\nAccept: text/event-stream\r\n\r\n"));
   EXPECT_TRUE(is_problem(raw.read_response(), 421, "host_not_allowed"));
-  ws_client ws(server_.port(), {.headers = {{"Host", "attacker.example"}}});
+  ws_client ws(server_.port(), ws_options::with_headers({{"Host", "attacker.example"}}));
   EXPECT_TRUE(is_problem(ws.connect("/wal"), 421, "host_not_allowed"));
 }
 

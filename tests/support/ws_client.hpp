@@ -39,6 +39,13 @@ struct ws_options {
   std::optional<std::string> tls_ca;
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
+
+  // Defaults with extra header fields (designated initializers would have to name every field).
+  static ws_options with_headers(header_list h) {
+    ws_options o;
+    o.headers = std::move(h);
+    return o;
+  }
 };
 
 // Not thread-safe: one owner thread (it owns its io_context and connection). After any failure
