@@ -16,8 +16,8 @@ scripts/install-deps.sh
 # (docs/fuzzing.md). One clang build serves both. It goes first, as the cheapest step. Measured
 # with one job on a 2-core machine whose other core was building too (load 4): 11 min 4 s cold
 # (7 min 26 s of CPU: -O1 with ASan, UBSan and coverage; the analysis-only -O0 build it replaces
-# measured 1 min 55 s), 28 s warm (ccache); the fuzz run 48 s one test at a time (5 to 17 s per
-# target).
+# measured 1 min 55 s), 28 s warm (ccache); the fuzz run 31 to 48 s one test at a time, as the
+# other core was idle or busy (2 to 17 s per target, wal the longest), 32 s with two jobs.
 presets=${LIVEKV_PRESETS:-"clang-fuzz release asan tsan"}
 jobs=$(nproc)
 start=$(date +%s)

@@ -33,7 +33,8 @@ store::operation put(std::string key, std::string value, std::string type = {}, 
   return {store::operation::kind::put, std::move(key), store::make_value(value, type), ttl_ms, 0};
 }
 
-// One mode byte, then the file: raw (0) or chunked (1).
+// One mode byte, then the file: raw (0) or chunked (1); for the wal target also recovery with
+// --repair (2) or --discard-data (4).
 void write_seed(const fs::path& dir, const std::string& name, char mode, std::string_view bytes) {
   fs::create_directories(dir);
   fuzz::write_file((dir / name).string(), std::string(1, mode) + std::string(bytes));
@@ -74,6 +75,8 @@ int main(int argc, char** argv) {
   std::string damaged = *segment;
   damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x20);
   write_seed(corpus / "wal", "segment_damaged_middle", 0, damaged);
+  write_seed(corpus / "wal", "segment_damaged_middle_repair", 2, damaged);
+  write_seed(corpus / "wal", "segment_chunked_discard", 1 | 4, fuzz::chunks_of_frames(*segment));
   // A commit payload alone (the batch's), for the decoder.
   {
     wal::frame_reader reader(*segment);

@@ -5,6 +5,10 @@
 // Input: one mode byte, then the file. Mode bit 0 set: the rest is chunked (fuzz_support.hpp),
 // framed here with valid checksums, so mutations reach the commit decoder and replay; clear: the
 // rest is the segment's bytes as they are (and also given to the commit decoder as a payload).
+// Bit 1: recovery runs with --repair (damage in the middle keeps what came before it, sets the
+// rest aside and writes a snapshot past it); bit 2: with --discard-data 0 (reads every revision
+// the segment names, sets it aside, starts empty).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -41,30 +45,34 @@ bool same(const store::replayed_commit& a, const store::replayed_commit& b) {
   return true;
 }
 
-// A payload that decodes must encode back to a record that decodes to the same commit.
-void decode_and_round_trip(std::string_view payload) {
+// A payload that decodes must encode back to a record that decodes to the same commit. Returns
+// its revision (0: it does not decode).
+std::uint64_t decode_and_round_trip(std::string_view payload) {
   const auto c = wal::decode_commit(payload);
-  if (!c) return;
+  if (!c) return 0;
   store::logged_commit out{c->term, c->index, c->revision, c->time_ms, {}, c->origin};
   for (const auto& op : c->ops) out.ops.push_back({op.what, op.key, op.val ? &*op.val : nullptr, op.expires_at_ms});
   std::string again;
   wal::encode_commit(again, out);
   const auto back = wal::decode_commit(again);
   if (!back || !same(*c, *back)) fail("a decoded commit does not survive encode_commit and decode_commit");
+  return c->revision;
 }
 
-// Reads the file as recovery does: every frame, and past damage as --discard-data does.
-void read_frames(std::string_view file) {
+// Reads the file as recovery does: every frame, and past damage as --discard-data does. Returns
+// the highest revision of a commit in it.
+std::uint64_t read_frames(std::string_view file) {
   wal::frame_reader reader(file);
   wal::frame f;
   std::uint64_t last = 0;
+  std::uint64_t highest = 0;
   for (;;) {
     const auto r = reader.next(f);
     if (r == wal::frame_reader::result::ok) {
-      if (f.type == wal::frame_type::commit) decode_and_round_trip(f.payload);
+      if (f.type == wal::frame_type::commit) highest = std::max(highest, decode_and_round_trip(f.payload));
       continue;
     }
-    if (r != wal::frame_reader::result::corrupt) return;
+    if (r != wal::frame_reader::result::corrupt) return highest;
     if (reader.frames_after_damage() == 0) fail("corrupt, yet no valid frame after the damage");
     if (reader.offset() < last && last != 0) fail("the frame reader went backwards");
     last = reader.offset();
@@ -86,8 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool framed = (data[0] & 1) != 0;
   const auto rest = fuzz::as_text(data + 1, size - 1);
   const std::string file = framed ? fuzz::frame_chunks(rest) : std::string(rest);
-  if (!framed) decode_and_round_trip(rest);
-  read_frames(file);
+  if (!framed) (void)decode_and_round_trip(rest);
+  const std::uint64_t highest = read_frames(file);
 
   // The file as the one segment of a data directory.
   const std::string dir = fuzz::scratch_dir() + "/wal";
@@ -113,6 +121,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Recovery replaying it into an empty store (it may cut a torn tail off the file).
   const store::manual_clock clock;  // a replay must not depend on the time it runs
   store::kv_store kv(clock);
-  (void)wal::recover(kv, dir, {});
+  wal::recovery_options opts;
+  opts.repair = (data[0] & 2) != 0;
+  if ((data[0] & 4) != 0) opts.discard_epoch = 0;
+  const auto report = wal::recover(kv, dir, opts);
+  // Revisions never go backwards: once recovery sets records aside, it continues past every
+  // revision the file holds.
+  if (report && report->highest_dropped_revision != 0 &&
+      (kv.revision() <= report->highest_dropped_revision || kv.revision() <= highest))
+    fail("recovery set records aside but continues at or before a revision they hold");
   return 0;
 }
