@@ -67,6 +67,10 @@ result<token_table> token_table::parse(std::string_view text, std::string_view s
   } catch (const json::parse_error& e) {  // the one place its position is available
     return status(errc::bad_request, std::string(source) + ":" + std::to_string(line_of(text, e.byte)) +
                                          ": not valid JSON (" + e.what() + ")");
+  } catch (const json::exception& e) {
+    // The parser reports a number too large for a double ("1e999") as out_of_range, not as a
+    // parse_error, and without its position.
+    return status(errc::bad_request, std::string(source) + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_array()) return status(errc::bad_request, std::string(source) + ": must be a JSON array of entries");
   token_table t;
