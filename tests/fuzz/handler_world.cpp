@@ -13,14 +13,14 @@ handler_world::handler_world()
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, nullptr, &hub_, &counters_),
-      watch_(feed::feed_env{hub_, state_, registry_, counters_, {}}, {cfg_.max_key_bytes, cfg_.max_batch_ops}) {
+      watch_(feed::feed_env{hub_, gate_, state_, registry_, counters_, {}}, {cfg_.max_key_bytes, cfg_.max_batch_ops}) {
   cfg_.in_memory = true;
   state_.ready = true;
   store_.add_observer(&hub_);
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
-  metrics_.register_routes(routes_);
+  metrics_.register_routes(routes_, http::access::admin);
   watch_.register_routes(routes_);
   console_.register_routes(routes_);
 }
@@ -35,7 +35,7 @@ std::optional<http::response> handler_world::serve(http::request& req) {
 std::optional<http::response> handler_world::serve(http::request& req, const http::router::match& m) {
   if (!m.target) return std::nullopt;
   const auto target = http::split_target(req.target());
-  http::request_context ctx{req, target.path, target.query, m.rest, "127.0.0.1:40000", {}, {}, "fuzz", {}};
+  http::request_context ctx{req, target.path, target.query, m.rest, "127.0.0.1:40000", {}, {}, "fuzz", {}, {}, {}, {}};
   http::response res = (*m.target)(ctx);
   // A long-poll registers with the hub, which answers it (as timed out) when the world ends.
   if (ctx.defer) ctx.defer([](std::optional<http::response>) {});

@@ -12,6 +12,7 @@
 
 #include "fuzz_support.hpp"
 #include "handler_world.hpp"
+#include "livekv/http/credentials.hpp"
 #include "livekv/http/problem.hpp"
 #include "livekv/http/uri.hpp"
 
@@ -41,6 +42,11 @@ bool serve_one(fuzz::handler_world& w, std::string_view& in) {
   // What the handlers decode, also for the paths and queries no route takes.
   (void)http::percent_decode(target.path);
   (void)http::parse_query(target.query);
+  // Where a token would be found, and the access log's copy of the target.
+  (void)http::find_credential(req, target.query);
+  (void)http::redact_target(req.target());
+  // Host, Origin, preflight: refused requests go no further, as in the session.
+  if (auto verdict = w.guard().check(req, match, "127.0.0.1"); verdict.refusal) return false;
   if (!match.target) {
     (void)http::make_problem(match.error, "no route", req.version());
     return false;
