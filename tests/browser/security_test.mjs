@@ -10,67 +10,18 @@
 //
 //   node security_test.mjs <path/to/livekv>        (tests/browser/run.sh installs the dependencies)
 // Every wait is bounded; the whole run is bounded by RUN_LIMIT_MS.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, WAIT_MS, binaryArg, check, runLimit, servers, startLivekv, step, stopLivekv,
+         tally } from "./harness.mjs";
 
-const WAIT_MS = 15_000;
 const RUN_LIMIT_MS = 150_000;
-const CHROMIUM = process.env.LIVEKV_CHROMIUM || "/usr/bin/chromium";
-const binary = process.argv[2];
-if (!binary) {
-  console.error("usage: node security_test.mjs <livekv-binary>");
-  process.exit(2);
-}
-
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${err.message}`);
-  }
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-const servers = new Set();
-function startLivekv(extraArgs) {
-  const child = spawn(binary, ["--port", "0", "--in-memory", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
-  servers.add(child);
-  child.on("exit", () => servers.delete(child));
-  let stderr = "";
-  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
-  const ready = new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${WAIT_MS} ms\n${stderr}`)), WAIT_MS);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /livekv listening on (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on("exit", (code, signal) => { clearTimeout(timer); reject(new Error(`livekv exited (${code ?? signal})\n${stderr}`)); });
-  });
-  return { child, ready, stderr: () => stderr };
-}
-async function stopLivekv(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const status = await exited;
-  clearTimeout(timer);
-  return status;
-}
+const binary = binaryArg("security_test.mjs");
+const independent = { stopOnFailure: false };  // each step stands alone: report them all
 
 // A page server: any path answers an empty HTML page, so that the page's origin is this server's.
 function startPageServer() {
@@ -128,11 +79,7 @@ async function serverGet(base, path, token) {
   return { status: res.status, text: await res.text() };
 }
 
-const watchdog = setTimeout(() => {
-  console.log(`FAIL the run took longer than ${RUN_LIMIT_MS} ms`);
-  for (const child of servers) child.kill("SIGKILL");
-  process.exit(1);
-}, RUN_LIMIT_MS);
+const watchdog = runLimit(RUN_LIMIT_MS);
 
 const dir = mkdtempSync(join(tmpdir(), "livekv-security-test-"));
 let context = null;
@@ -156,8 +103,8 @@ try {
   const authFile = join(dir, "tokens.json");
   writeFileSync(authFile, JSON.stringify([writer.entry, admin.entry], null, 2));
 
-  const open = startLivekv([]);
-  const secured = startLivekv(["--auth-file", authFile, "--cors-origin", allowedOrigin]);
+  const open = startLivekv(binary, []);
+  const secured = startLivekv(binary, ["--auth-file", authFile, "--cors-origin", allowedOrigin]);
   const openBase = await open.ready;
   const securedBase = await secured.ready;
   console.log(`open livekv at ${openBase}, secured at ${securedBase}; pages at ${allowedOrigin} and ${otherOrigin}`);
@@ -165,8 +112,7 @@ try {
   context = await chromium.launchPersistentContext(dir + "/profile", {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
@@ -181,7 +127,7 @@ try {
     check(csrf.status === 404, `the blind batch wrote: ${csrf.status} ${csrf.text}`);
     const put = await serverGet(openBase, "/v1/kv/app/from-page");
     check(put.status === 404, `the PUT wrote: ${put.status} ${put.text}`);
-  });
+  }, independent);
 
   await step("a page from an allowed origin with a token can PUT, GET, list, and subscribe by EventSource and WebSocket", async () => {
     await page.goto(`${allowedOrigin}/app.html`);
@@ -191,13 +137,13 @@ try {
     check(r.list === "status 200 keys app/from-page", `list: ${r.list}`);
     check(r.sse === "progress", `EventSource: ${r.sse}`);
     check(r.ws === "message progress protocol bearer", `WebSocket: ${r.ws}`);
-  });
+  }, independent);
 
   await step("a page from an allowed origin without a token is refused (and can read why)", async () => {
     const r = await attempts(page, securedBase, null);
     check(r.put.startsWith("status 401"), `PUT: ${r.put}`);
     check(r.sse === "error" && r.ws === "error", `streams: ${r.sse} ${r.ws}`);
-  });
+  }, independent);
 
   await step("a page from another origin cannot use a secured livekv even with a token", async () => {
     await page.goto(`${otherOrigin}/evil.html`);
@@ -209,7 +155,7 @@ try {
     check(csrf.status === 404, `the blind batch wrote: ${csrf.status}`);
     const after = await serverGet(securedBase, "/v1/kv/app/from-page", admin.token);
     check(after.text === before.text, "the value changed");
-  });
+  }, independent);
 
   await step("the console works with a token: the feed goes live and shows a write", async () => {
     await page.goto(`${securedBase}/`);
@@ -221,16 +167,16 @@ try {
       method: "PUT", headers: { Authorization: `Bearer ${writer.token}` }, body: "seen" });
     check(res.status === 201, `PUT ${res.status}`);
     await page.waitForSelector('tr[data-testid="feed-row"][data-key="app/console"]');
-  });
+  }, independent);
 
   await context.close();
   context = null;
   await step("both servers shut down cleanly", async () => {
     check(await stopLivekv(open.child) === 0, "the open livekv did not exit 0");
     check(await stopLivekv(secured.child) === 0, "the secured livekv did not exit 0");
-  });
+  }, independent);
 } catch (err) {
-  failed += 1;
+  tally.failed += 1;
   console.log(`FAIL ${err.message}`);
 } finally {
   clearTimeout(watchdog);
@@ -238,6 +184,6 @@ try {
   for (const child of [...servers]) await stopLivekv(child);
   for (const s of pageServers) s.close();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  console.log(`${tally.passed} passed, ${tally.failed} failed`);
+  process.exit(tally.failed === 0 ? 0 : 1);
 }

@@ -10,39 +10,16 @@
 //
 // Environment: LIVEKV_CHROMIUM overrides /usr/bin/chromium. Exit status 0 when every check passed.
 // Every wait is bounded; the whole run is bounded by RUN_LIMIT_MS.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, WAIT_MS, binaryArg, check, runLimit, startLivekv, step, stopLivekv,
+         tally } from "./harness.mjs";
 
-const WAIT_MS = 15_000;
 const RUN_LIMIT_MS = 90_000;
-const CHROMIUM = process.env.LIVEKV_CHROMIUM || "/usr/bin/chromium";
-
-const binary = process.argv[2];
-if (!binary) {
-  console.error("usage: node tls_test.mjs <livekv-binary>");
-  process.exit(2);
-}
-
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${err.message}`);
-    throw err;
-  }
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const binary = binaryArg("tls_test.mjs");
 
 // A CA and a server certificate for 127.0.0.1 and localhost, P-256.
 const dir = mkdtempSync(join(tmpdir(), "livekv-tls-browser-"));
@@ -55,43 +32,18 @@ writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.
 openssl("x509", "-req", "-in", join(dir, "server.csr"), "-CA", join(dir, "ca.pem"), "-CAkey", join(dir, "ca.key"),
         "-set_serial", "1", "-days", "1", "-extfile", join(dir, "server.ext"), "-out", join(dir, "server.pem"));
 
-const child = spawn(binary, ["--port", "0", "--in-memory", "--tls-cert", join(dir, "server.pem"),
-                             "--tls-key", join(dir, "server.key")], { stdio: ["ignore", "pipe", "pipe"] });
-let stderr = "";
-child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
-const ready = new Promise((resolve, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error(`no "listening" line within ${WAIT_MS} ms\n${stderr}`)), WAIT_MS);
-  child.stdout.on("data", (d) => {
-    out += d;
-    const m = /livekv listening on (https:\/\/\S+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1]);
-    }
-  });
-  child.on("exit", (code, signal) => {
-    clearTimeout(timer);
-    reject(new Error(`livekv exited early (code ${code}, signal ${signal})\n${stderr}`));
-  });
-});
+const server = startLivekv(binary, ["--tls-cert", join(dir, "server.pem"), "--tls-key", join(dir, "server.key")]);
 
 let context = null;
-const watchdog = setTimeout(() => {
-  console.log(`FAIL the run took longer than ${RUN_LIMIT_MS} ms`);
-  child.kill("SIGKILL");
-  process.exit(1);
-}, RUN_LIMIT_MS);
+const watchdog = runLimit(RUN_LIMIT_MS);
 
 try {
-  const base = await ready;
+  const base = await server.ready;
   console.log(`livekv at ${base}, Chromium at ${CHROMIUM}`);
   context = await chromium.launchPersistentContext(join(dir, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--ignore-certificate-errors"],
+    args: [...CHROMIUM_ARGS, "--ignore-certificate-errors"],
   });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
@@ -139,16 +91,20 @@ try {
     check(e.op === "put" && e.key === "tls/ws", `unexpected event ${JSON.stringify(e)}`);
   });
 } catch (err) {
-  if (failed === 0) {
-    failed += 1;
+  if (tally.failed === 0) {
+    tally.failed += 1;
     console.log(`FAIL ${err.message}`);
   }
-  if (stderr) console.log(`livekv stderr:\n${stderr}`);
+  if (server.stderr()) console.log(`livekv stderr:\n${server.stderr()}`);
 } finally {
   clearTimeout(watchdog);
   if (context) await context.close().catch(() => {});
-  child.kill("SIGTERM");
+  const code = await stopLivekv(server.child);
+  if (code !== 0 && tally.failed === 0) {
+    tally.failed += 1;
+    console.log(`FAIL livekv exited with ${code}`);
+  }
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+console.log(`${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed === 0 ? 0 : 1);
