@@ -12,3 +12,14 @@ elseif(LIVEKV_SANITIZER STREQUAL "thread")
 elseif(NOT LIVEKV_SANITIZER STREQUAL "")
   message(FATAL_ERROR "LIVEKV_SANITIZER must be '', 'address' or 'thread', not '${LIVEKV_SANITIZER}'")
 endif()
+
+# libFuzzer (clang only, on top of ASan+UBSan): every target is instrumented for coverage
+# (-fsanitize=fuzzer-no-link), so the fuzzer sees the branches of the library it drives; only the
+# fuzz targets (tests/fuzz) link libFuzzer's main, with -fsanitize=fuzzer.
+if(LIVEKV_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR NOT LIVEKV_SANITIZER STREQUAL "address")
+    message(FATAL_ERROR "LIVEKV_FUZZ needs clang++ and LIVEKV_SANITIZER=address (the clang-fuzz preset)")
+  endif()
+  target_compile_options(livekv_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+  target_link_options(livekv_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -6,10 +6,12 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
-  clang   # the clang-tsa build: clang's -Wthread-safety checks the LIVEKV_GUARDED_BY annotations
+  clang   # the clang-fuzz build: clang's -Wthread-safety checks the LIVEKV_GUARDED_BY annotations
+  libclang-rt-14-dev   # and its fuzz targets: libFuzzer and the sanitizer runtimes for clang 14
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
   prometheus-cpp-dev   # metrics: prometheus-cpp's data model, Registry and text serializer
+  libssl-dev           # auth: token hashes and randomness (OpenSSL 3)
   # tests
   libgtest-dev libgmock-dev curl procps python3
   prometheus   # promtool and a real server for the metrics tests

@@ -51,6 +51,50 @@ bool parse_switch(const std::string& v, bool& out) {
   return true;
 }
 
+// Adds the comma-separated words of `v` to `out`, each checked by `valid`.
+bool add_words(const std::string& v, std::vector<std::string>& out, bool (*valid)(std::string_view)) {
+  std::string_view rest = v;
+  if (rest.empty()) return false;
+  while (true) {
+    const auto comma = rest.find(',');
+    const auto word = rest.substr(0, comma);
+    if (!valid(word)) return false;
+    out.emplace_back(word);
+    if (comma == std::string_view::npos) return true;
+    rest = rest.substr(comma + 1);
+  }
+}
+
+// "*" or scheme://host[:port] with nothing after: the form browsers send in Origin.
+bool valid_origin(std::string_view o) {
+  if (o == "*") return true;
+  const auto sep = o.find("://");
+  if (sep == std::string_view::npos || sep == 0) return false;
+  const auto scheme = o.substr(0, sep);
+  if (scheme != "http" && scheme != "https") return false;
+  const auto rest = o.substr(sep + 3);
+  return !rest.empty() && rest.find_first_of("/?# ") == std::string_view::npos;
+}
+
+bool valid_host(std::string_view h) {
+  return !h.empty() && h.find_first_of("/?#@ \t") == std::string_view::npos;
+}
+
+// "N", "N/s" or "N/m" (N may have a fraction) as requests per second.
+bool parse_rate(const std::string& v, double& out) {
+  std::string_view s = v;
+  double per = 1;
+  if (s.ends_with("/s")) s.remove_suffix(2);
+  else if (s.ends_with("/m")) s.remove_suffix(2), per = 60;
+  if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return false;
+  char* end = nullptr;
+  const std::string num(s);
+  const double n = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size() || !(n >= 0) || n > 1e9) return false;
+  out = n / per;
+  return true;
+}
+
 const std::vector<flag_spec>& flags() {
   static const std::vector<flag_spec> table = {
       {"host", "ADDR", "Address to listen on. Use 0.0.0.0 or :: to serve other machines.",
@@ -98,6 +142,75 @@ const std::vector<flag_spec>& flags() {
          std::uint64_t epoch = 0;
          if (!parse_uint(v, epoch, ~0ull)) return false;
          c.discard_data = epoch;
+         return true;
+       }},
+      {"auth-file", "PATH",
+       "JSON file of the tokens allowed in, stored as SHA-256 hashes with their roles (read, write, "
+       "admin) and key prefixes (see docs/security.md); --hash-token makes an entry. Without it every "
+       "client is trusted: keep livekv on loopback.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.auth_file = v;
+         return true;
+       }},
+      {"metrics-public", nullptr,
+       "With --auth-file, serve /metrics without a token (a Prometheus that cannot send one). The "
+       "metrics name no keys or tokens, but they do show traffic; by default they need the admin role.",
+       [](config& c, const std::string& v) { return parse_switch(v, c.metrics_public); }},
+      {"cors-origin", "ORIGIN",
+       "A web origin (scheme://host[:port]) whose pages may call the API: preflight OPTIONS is "
+       "answered and the response headers are exposed to it. Repeat the flag (or separate with "
+       "commas in LIVEKV_CORS_ORIGIN) for several. '*' allows any origin, and only without "
+       "credentials: a browser will not send a token to it. A request carrying any other Origin "
+       "that is not this server's own is refused with 403 before it does anything.",
+       [](config& c, const std::string& v) { return add_words(v, c.cors_origins, valid_origin); }},
+      {"allowed-host", "NAME",
+       "A Host header value this server answers to (with or without the port); others get 421. "
+       "Repeatable. Default when listening on a loopback address: localhost, 127.0.0.1 and [::1] "
+       "(with the port), which defeats DNS rebinding against a livekv on your machine; default "
+       "otherwise: any host. Use '*' to allow any.",
+       [](config& c, const std::string& v) { return add_words(v, c.allowed_hosts, valid_host); }},
+      {"rate-limit", "RATE",
+       "Requests allowed per client per second (N or N/s; N/m per minute); 0 (default) for no "
+       "limit. A client is its token's name with --auth-file, else its IP address. Over it: 429 "
+       "with Retry-After. A stream (WebSocket, SSE) counts once, when it opens.",
+       [](config& c, const std::string& v) { return parse_rate(v, c.rate_limit); }},
+      {"rate-burst", "N",
+       "Requests a client may make at once above the rate before it is limited (default: one "
+       "second's worth).",
+       [](config& c, const std::string& v) { return parse_uint(v, c.rate_burst, 1'000'000'000); }},
+      {"max-connections", "N",
+       "Most connections at once (streams included); new ones beyond get 503 and are closed, the "
+       "open ones keep working. 0 (default): no cap but the process's file limit.",
+       [](config& c, const std::string& v) { return parse_uint(v, c.max_connections, 10'000'000); }},
+      {"max-connections-per-ip", "N",
+       "Most connections at once from one IP address (default 0: no cap); as --max-connections.",
+       [](config& c, const std::string& v) { return parse_uint(v, c.max_connections_per_ip, 10'000'000); }},
+      {"tls-cert", "FILE",
+       "Serve HTTPS and WSS instead of plain HTTP on the port, with this PEM certificate chain (the "
+       "server's certificate first, then any intermediates). Needs --tls-key. TLS 1.2 is the oldest "
+       "version accepted. SIGHUP reads the certificate and key again: new connections get the new "
+       "one, open connections keep theirs, and a file that does not load keeps the old one (the "
+       "log says why). Without it the port speaks plain HTTP, as fast as ever; keep it on loopback "
+       "or behind a TLS proxy then.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_cert = v;
+         return true;
+       }},
+      {"tls-key", "FILE", "The PEM private key of --tls-cert (unencrypted: nobody is there to type a passphrase).",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_key = v;
+         return true;
+       }},
+      {"tls-client-ca", "FILE",
+       "Mutual TLS: every client must present a certificate signed by a CA in this PEM file, or its "
+       "handshake fails. The certificate is the client's identity at the transport; use it with "
+       "--auth-file tokens or instead of them. Needs --tls-cert.",
+       [](config& c, const std::string& v) {
+         if (v.empty()) return false;
+         c.tls_client_ca = v;
          return true;
        }},
       {"max-key-bytes", "SIZE", "Longest key accepted, in bytes (default 1024).",
@@ -294,6 +407,7 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") { out.show_help = true; continue; }
     if (a == "--version") { out.show_version = true; continue; }
+    if (a == "--hash-token") { out.hash_token = true; continue; }
     if (!a.starts_with("--")) return status(errc::bad_request, "unexpected argument '" + a + "' (see --help)");
     std::string name = a.substr(2);
     std::optional<std::string> value;
@@ -311,6 +425,13 @@ result<parsed_args> parse_config(const std::vector<std::string>& args, const env
     if (!f->set(out.cfg, *value))
       return status(errc::bad_request, "invalid value for --" + name + ": '" + *value + "'" + accepted_words(*f));
   }
+  // A certificate without its key (or a key without a certificate) is a half-done setup: refusing
+  // it beats serving plaintext to clients that expect TLS.
+  if (out.cfg.tls_cert.has_value() != out.cfg.tls_key.has_value())
+    return status(errc::bad_request, out.cfg.tls_cert ? "--tls-cert needs --tls-key (LIVEKV_TLS_KEY)"
+                                                      : "--tls-key needs --tls-cert (LIVEKV_TLS_CERT)");
+  if (out.cfg.tls_client_ca && !out.cfg.tls_cert)
+    return status(errc::bad_request, "--tls-client-ca needs --tls-cert and --tls-key: client certificates are part of TLS");
   if (out.cfg.threads == 0) out.cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return out;
 }
@@ -333,6 +454,9 @@ std::string help_text() {
     t += head + "\n      " + f.help + "\n";
   }
   t += "  -h, --help\n      Print this help and exit.\n  --version\n      Print the version and exit.\n";
+  t += "  --hash-token\n      Print a new random token and the --auth-file entry that admits it (its SHA-256),\n"
+       "      then exit. Give the token to the client; put the entry, with its roles and prefixes,\n"
+       "      in the file.\n";
   t += "\nSIZE takes a number of bytes or a suffix (KiB, MiB, GiB); DURATION takes ms, s or m.\n";
   return t;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "livekv/auth/token_hash.hpp"
 #include "livekv/config.hpp"
 #include "livekv/server.hpp"
 #include "livekv/util/logging.hpp"
@@ -23,6 +24,13 @@ int main(int argc, char** argv) {
     }
     if (parsed->show_version) {
       std::printf("livekv %s\n", std::string(livekv::version).c_str());
+      return 0;
+    }
+    if (parsed->hash_token) {
+      const std::string token = livekv::auth::make_token();
+      std::printf("token: %s\nentry: {\"name\": \"NAME\", \"token_sha256\": \"%s\", \"roles\": [\"read\"], "
+                  "\"prefixes\": [\"\"]}\n",
+                  token.c_str(), livekv::auth::to_hex(livekv::auth::sha256(token)).c_str());
       return 0;
     }
     livekv::util::setup_logging(parsed->cfg.log_level, parsed->cfg.log_format);

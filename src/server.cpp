@@ -1,5 +1,6 @@
 #include "livekv/server.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdio>
@@ -32,15 +33,16 @@ server::server(config cfg)
       kv_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes}, &hub_),
       txn_(store_, {cfg_.max_key_bytes, cfg_.max_value_bytes, cfg_.max_batch_ops, cfg_.max_batch_bytes}),
       admin_(cfg_, store_, state_, disk_.get(), &hub_, &feed_counters_),
-      watch_(feed::feed_env{hub_, state_, connections_, feed_counters_,
+      watch_(feed::feed_env{hub_, gate_, state_, connections_, feed_counters_,
                              {cfg_.idle_timeout, cfg_.feed_queue_messages, cfg_.feed_queue_bytes, cfg_.feed_progress}},
              {cfg_.max_key_bytes, cfg_.max_batch_ops}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
+      hangup_(std::in_place, pool_->main(), SIGHUP),
       drain_timer_(std::in_place, pool_->main()) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
-  metrics_handler_.register_routes(routes_);
+  metrics_handler_.register_routes(routes_, cfg_.metrics_public ? http::access::open : http::access::admin);
   watch_.register_routes(routes_);
   console_.register_routes(routes_);
 }
@@ -48,11 +50,26 @@ server::server(config cfg)
 server::~server() {
   drain_timer_.reset();
   signals_.reset();
+  hangup_.reset();
   listener_.reset();
   pool_.reset();  // destroys pending handlers, and the sessions they own, while members live
 }
 
 status server::open() {
+  if (cfg_.auth_file) {
+    // A broken file refuses the start: serving without the tokens would serve everyone.
+    if (auto s = gate_.open(*cfg_.auth_file); !s) return s;
+    spdlog::info("{} tokens from {}", gate_.size(), *cfg_.auth_file);
+  }
+  if (cfg_.tls_cert && cfg_.tls_key) {
+    // A certificate that does not load refuses the start: serving plaintext instead would
+    // surprise every client, and some would send their tokens anyway.
+    auto t = net::tls_context::load({*cfg_.tls_cert, *cfg_.tls_key, cfg_.tls_client_ca});
+    if (!t) return t.error();
+    tls_ = std::move(*t);
+    spdlog::info("TLS certificate {} and key {}{}", *cfg_.tls_cert, *cfg_.tls_key,
+                 cfg_.tls_client_ca ? "; client certificates required, signed by " + *cfg_.tls_client_ca : "");
+  }
   auto log = util::make_access_log(cfg_.access_log, cfg_.log_format);
   if (!log) return log.error();
   access_log_ = std::move(*log);
@@ -74,7 +91,19 @@ status server::open() {
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(cfg_.host, ec);
   if (ec) return {errc::bad_request, "--host '" + cfg_.host + "' is not an IP address"};
-  listener_ = std::make_shared<net::listener>(*pool_, *env_);
+  // Under TLS the server's own origin is https://<Host>: the browser's Origin on its own pages.
+  net::guard_settings guard{cfg_.cors_origins, cfg_.allowed_hosts, tls_ != nullptr};
+  // On a loopback address only this machine's names reach us honestly; another name is a page
+  // that rebound its own host name to 127.0.0.1 (DNS rebinding).
+  if (guard.allowed_hosts.empty() && addr.is_loopback()) guard.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+  if (std::find(cfg_.cors_origins.begin(), cfg_.cors_origins.end(), "*") != cfg_.cors_origins.end() && !gate_.enabled())
+    spdlog::warn("--cors-origin '*' without --auth-file: a page from any web site may read and write this server");
+  if (cfg_.rate_limit > 0) limiter_.emplace(cfg_.rate_limit, cfg_.rate_burst);
+  guard_.emplace(std::move(guard), gate_.enabled() ? &gate_ : nullptr, limiter_ ? &*limiter_ : nullptr);
+  env_->guard = &*guard_;
+  if (cfg_.max_connections != 0 || cfg_.max_connections_per_ip != 0)
+    connection_limits_ = net::connection_limits::make(cfg_.max_connections, cfg_.max_connections_per_ip);
+  listener_ = std::make_shared<net::listener>(*pool_, *env_, tls_.get(), connection_limits_);
   if (auto s = listener_->open({addr, cfg_.port}); !s) return s;
   cfg_.port = listener_->local_endpoint().port();  // --port 0: report the port actually bound
   return status::success();
@@ -87,6 +116,7 @@ void mask_stop_signals(bool block) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &stop_signals, nullptr);
 }
 
@@ -97,6 +127,7 @@ status server::run() {
                  cfg_.shutdown_timeout.count());
     begin_drain();
   });
+  wait_for_hangup();
   // Serve at once so that /healthz and /readyz (503) answer while the data is being recovered.
   listener_->start();
   std::vector<std::thread> pool;
@@ -122,8 +153,9 @@ status server::run() {
 
   const auto ep = listener_->local_endpoint();
   const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  spdlog::info("livekv {} on http://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
-               livekv::version, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
+  const char* scheme = tls_ ? "https" : "http";
+  spdlog::info("livekv {} on {}://{}:{} threads={} data-dir={} fsync={} max-key-bytes={} max-value-bytes={}",
+               livekv::version, scheme, host, ep.port(), cfg_.threads, cfg_.in_memory ? "(in memory)" : cfg_.data_dir,
                wal::to_string(cfg_.fsync), cfg_.max_key_bytes, cfg_.max_value_bytes);
   if (disk_) {
     auto rep = disk_->open();
@@ -145,7 +177,7 @@ status server::run() {
   sweeper_.emplace(store_, sweep);
   state_.ready = true;
   // A machine-readable line on stdout once ready: scripts and tests read the port from it.
-  std::printf("livekv listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+  std::printf("livekv listening on %s://%s:%u\n", scheme, host.c_str(), static_cast<unsigned>(ep.port()));
   std::fflush(stdout);
 
   join();
@@ -161,6 +193,11 @@ status server::run() {
   return outcome;
 }
 
+status server::reload_tls() {
+  if (!tls_) return status::success();
+  return tls_->reload();
+}
+
 void server::request_stop() {
   asio::post(pool_->main(), [this] { begin_drain(); });
 }
@@ -168,12 +205,37 @@ void server::request_stop() {
 void server::begin_drain() {
   if (state_.draining.exchange(true)) return;
   signals_->cancel();
+  hangup_->cancel();
   listener_->stop();
   connections_.drain_all();
   // Long-polls still waiting answer 304 now, so their connections can close.
   hub_.stop();
   drain_deadline_ = std::chrono::steady_clock::now() + cfg_.shutdown_timeout;
   check_drained();
+}
+
+void server::wait_for_hangup() {
+  hangup_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload();
+    wait_for_hangup();
+  });
+}
+
+void server::reload() {
+  spdlog::info("received SIGHUP: reloading");
+  if (gate_.enabled()) {
+    if (auto s = gate_.reload(); !s)
+      spdlog::error("auth file not reloaded, the previous tokens stay in force: {}", s.message());
+    else
+      spdlog::info("{} tokens from {}", gate_.size(), *cfg_.auth_file);
+  }
+  if (tls_) {
+    if (auto s = reload_tls(); s)
+      spdlog::info("SIGHUP: TLS certificate {} reloaded; new connections use it", tls_->files().cert);
+    else
+      spdlog::error("SIGHUP: TLS certificate not reloaded, the old one stays in use: {}", s.message());
+  }
 }
 
 void server::check_drained() {

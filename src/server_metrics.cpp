@@ -111,6 +111,20 @@ std::vector<prometheus::MetricFamily> server_metrics::Collect() const {
   out.push_back(make_gauge("livekv_http_connections", "Open client connections.", d(state_.connections.load())));
   out.push_back(make_counter("livekv_http_connections_total", "Client connections accepted.",
                              d(state_.connections_total.load())));
+  out.push_back(make_counter("livekv_http_connections_refused_total",
+                             "Connections answered 503 and closed: over --max-connections.",
+                             d(state_.connections_refused_total.load())));
+  out.push_back(make_counter("livekv_http_connections_refused_per_ip_total",
+                             "Connections answered 503 and closed: over --max-connections-per-ip.",
+                             d(state_.connections_refused_per_ip.load())));
+  out.push_back(make_counter("livekv_http_rate_limited_total", "Requests refused with 429 by --rate-limit.",
+                             d(state_.rate_limited_total.load())));
+  out.push_back(make_counter("livekv_auth_unauthorized_total",
+                             "Requests refused with 401: no bearer token, or one the auth file does not know.",
+                             d(state_.unauthorized_total.load())));
+  out.push_back(make_counter("livekv_auth_forbidden_total",
+                             "Requests refused with 403 before their route: a token without the route's role, or a page from a foreign Origin.",
+                             d(state_.forbidden_total.load())));
 
   // One storage report: it lists the data directory, once per scrape rather than once per metric.
   std::optional<wal::storage_status> r;

@@ -12,5 +12,8 @@ end
 function request()
   counter = counter + 1
   local key = string.format("key:%08d", thread_id * 100000000 + counter)
-  return wrk.format("PUT", "/v1/kv/" .. key, {["Content-Type"] = "application/octet-stream"}, value)
+  -- wrk.format takes the headers given instead of wrk.headers (-H): merge them, so that -H works.
+  local headers = {["Content-Type"] = "application/octet-stream"}
+  for name, v in pairs(wrk.headers) do headers[name] = v end
+  return wrk.format("PUT", "/v1/kv/" .. key, headers, value)
 end

@@ -35,6 +35,24 @@ struct config {
   util::log_level log_level = util::log_level::info;
   std::string access_log = "off";  // off | stderr | stdout | a file path
   util::log_format log_format = util::log_format::text;
+  // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.
+  std::optional<std::string> auth_file;
+  bool metrics_public = false;  // --metrics-public: /metrics needs no token even with an auth file
+  // Browsers: origins allowed to call the API across origins (CORS); "*" for any (no credentials).
+  std::vector<std::string> cors_origins;
+  // Host header values served (DNS rebinding); empty: the loopback names when bound to loopback,
+  // else any.
+  std::vector<std::string> allowed_hosts;
+  // Per client (token name, else IP address): requests per second and burst; 0: no limit.
+  double rate_limit = 0;
+  std::size_t rate_burst = 0;  // 0: as many as one second's rate
+  std::size_t max_connections = 0;         // 0: no cap
+  std::size_t max_connections_per_ip = 0;  // 0: no cap
+  // TLS (--tls-cert, --tls-key, --tls-client-ca): the whole port speaks HTTPS and WSS. Cert and
+  // key come together or not at all (parse_config refuses one without the other).
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_client_ca;  // requires it: mutual TLS
   bool metrics = true;              // count per request and per commit (off: only scrape-time gauges)
   // The live feed (/wal, /v1/watch).
   std::size_t feed_history = 65'536;               // recent write events kept in memory for resumes
@@ -53,6 +71,7 @@ struct parsed_args {
   config cfg;
   bool show_help = false;
   bool show_version = false;
+  bool hash_token = false;  // --hash-token: print a new token and its auth-file entry, then exit
 };
 
 // Looks up an environment variable; injectable so tests need not touch the real environment.

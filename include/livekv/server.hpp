@@ -6,6 +6,10 @@
 #include <optional>
 #include <prometheus/registry.h>
 
+#include "livekv/auth/gate.hpp"
+#include "livekv/net/connection_limits.hpp"
+#include "livekv/net/rate_limiter.hpp"
+#include "livekv/net/request_guard.hpp"
 #include "livekv/config.hpp"
 #include "livekv/handlers/admin_handlers.hpp"
 #include "livekv/handlers/console_handler.hpp"
@@ -22,6 +26,7 @@
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/http_session.hpp"
 #include "livekv/net/io_pool.hpp"
+#include "livekv/net/tls_context.hpp"
 #include "livekv/server_state.hpp"
 #include "livekv/status.hpp"
 #include "livekv/store/expiry_sweeper.hpp"
@@ -40,7 +45,8 @@ namespace net { class listener; }
 // main() blocks them (block = true) before the server starts any thread, so every thread inherits
 // the block, and server::run unblocks them in its io threads. Under TSan, which runs signal
 // handlers at its own safe points, a SIGTERM that the kernel gave to a thread asleep on a
-// condition variable was once not handled within a test's 20 s (CI, 4892cca).
+// condition variable was once not handled within a test's 20 s (CI, 4892cca). SIGHUP (reload) is
+// masked the same way, for the same reason.
 void mask_stop_signals(bool block);
 
 class server {
@@ -55,14 +61,30 @@ class server {
   status run();
   // Begins a graceful shutdown, as SIGTERM does. Thread-safe.
   void request_stop();
+  // Reads --tls-cert, --tls-key (and --tls-client-ca) again; connections accepted from now on use
+  // them, open ones keep theirs. On error the old certificate stays in use and the status says
+  // which file and why. Success, doing nothing, without TLS. Thread-safe; SIGHUP calls it.
+  status reload_tls();
 
   std::uint16_t port() const;
 
  private:
   void begin_drain();
+  void wait_for_hangup();
+  // SIGHUP: reads the auth file again (a broken one keeps the old, and says why). Streams whose
+  // token went away or lost its rights close within a tick of the hub. Then the TLS certificate
+  // (reload_tls), likewise.
+  void reload();
   void check_drained();
 
   config cfg_;
+  // --auth-file, loaded by open() and again on SIGHUP; disabled without the flag. Before the
+  // handlers and sessions, which hold pointers to it.
+  auth::gate gate_;
+  std::optional<net::rate_limiter> limiter_;  // --rate-limit; none: no limit
+  std::optional<net::request_guard> guard_;   // built by open()
+  std::shared_ptr<net::connection_limits> connection_limits_;  // null without the caps
+  std::unique_ptr<net::tls_context> tls_;    // --tls-cert, loaded by open() and again on SIGHUP; null: plain HTTP
   // Optional so that ~server() can destroy them first: sessions still owned by pending handlers die
   // with the io_context and must find the registry, state and store they reference alive.
   std::optional<net::io_pool> pool_;
@@ -93,6 +115,7 @@ class server {
   std::optional<net::session_env> env_;
   std::shared_ptr<net::listener> listener_;
   std::optional<boost::asio::signal_set> signals_;
+  std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload the auth file and the TLS certificate
   std::optional<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
 };

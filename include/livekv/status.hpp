@@ -37,6 +37,12 @@ enum class errc {
   read_only,            // the log failed; writes refused until it can be written again
   no_space,             // the disk is full (ENOSPC, EDQUOT)
   storage_failed,       // another I/O error of the disk
+  unauthorized,         // no token, or one the auth file does not know (401)
+  forbidden,            // a known token without the role, or a key outside its prefixes (403)
+  origin_not_allowed,   // a browser's Origin that is neither ours nor a --cors-origin (403)
+  host_not_allowed,     // a Host that is not an --allowed-host: DNS rebinding (421)
+  rate_limited,         // over --rate-limit (429)
+  too_many_connections, // over --max-connections or --max-connections-per-ip (503)
   internal,
 };
 

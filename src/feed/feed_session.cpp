@@ -42,6 +42,7 @@ feed_session::feed_session(const feed_env& env, subscription sub, asio::any_io_e
   env_.state.connections.fetch_add(1, std::memory_order_relaxed);
   env_.state.connections_total.fetch_add(1, std::memory_order_relaxed);
   last_sent_ns_.store(now_ns(), std::memory_order_relaxed);
+  if (sub_.who) auth_generation_.store(env_.gate.generation(), std::memory_order_relaxed);
 }
 
 feed_session::~feed_session() {
@@ -55,7 +56,7 @@ void feed_session::begin() {
   env_.registry.add(shared_from_this());
   if (env_.state.draining.load(std::memory_order_acquire)) {
     finish_reason_ = "server shutting down";
-    going_away_ = true;
+    end_kind_ = end_kind::going_away;
     return pump();
   }
   auto id = env_.hub.add(weak_from_this(), sub_.filter.wants_reads());
@@ -96,7 +97,7 @@ void feed_session::pump() {
     if (!finish_reason_.empty()) {
       if (batch_.empty()) {
         phase_ = phase::finishing;
-        return finish(finish_reason_, going_away_);
+        return finish(finish_reason_, end_kind_);
       }
     } else {
       const auto max_value = env_.hub.options().max_value_bytes;
@@ -181,10 +182,13 @@ void feed_session::tick(steady::time_point now, std::uint64_t head) noexcept {
   const bool lag = caught_up_.load(std::memory_order_relaxed) && lagging(head, position_.load(std::memory_order_relaxed));
   const bool idle = now_ns(now) - last_sent_ns_.load(std::memory_order_relaxed) >=
                     std::chrono::duration_cast<std::chrono::nanoseconds>(env_.settings.progress).count();
-  if (!lag && !idle) return;
+  // A reload of the auth file is noticed here, within a tick (100 ms) of it.
+  const bool reloaded = sub_.who && auth_generation_.load(std::memory_order_relaxed) != env_.gate.generation();
+  if (!lag && !idle && !reloaded) return;
   if (tick_posted_.exchange(true, std::memory_order_acq_rel)) return;
-  asio::post(executor_, [s = self(), lag] {
+  asio::post(executor_, [s = self(), lag, reloaded] {
     s->tick_posted_.store(false, std::memory_order_relaxed);
+    if (reloaded) return s->check_standing();
     if (lag) return s->check_lag();
     s->progress();
   });
@@ -198,6 +202,37 @@ void feed_session::check_lag() {
               std::to_string(env_.settings.queue_messages) + ", --feed-queue-bytes " +
               std::to_string(env_.settings.queue_bytes) + ")",
           false);
+  pump();
+}
+
+void feed_session::check_standing() {
+  if (phase_ == phase::ended || cut_.load(std::memory_order_relaxed)) return;
+  auth_generation_.store(env_.gate.generation(), std::memory_order_relaxed);
+  const auto standing = env_.gate.recheck(*sub_.who, sub_.needs);
+  if (standing == auth::standing::unchanged) return;
+  const bool revoked = standing == auth::standing::revoked;
+  std::string detail = revoked ? "the token '" + sub_.who->name() + "' was revoked"
+                       : standing == auth::standing::lost_role
+                           ? "the token '" + sub_.who->name() + "' lost the " +
+                                 std::string(auth::role_name(sub_.needs)) + " role"
+                           : "the prefixes of the token '" + sub_.who->name() + "' changed; subscribe again";
+  spdlog::info("feed subscriber closed at revision {}: {}", after_, detail);
+  // What was delivered stays a valid resume point: the client may come back with since=.
+  cut_.store(true, std::memory_order_relaxed);
+  control_.clear();
+  reads_.clear();
+  std::string json;
+  util::json_writer(json)
+      .begin_object()
+      .string("op", "revoked")
+      .number("code", revoked ? 4401u : 4403u)
+      .string("detail", detail)
+      .number("last_rev", after_)
+      .end_object();
+  control_.push_back(message{"revoked", std::nullopt, nullptr, nullptr, std::move(json)});
+  finish_reason_ = std::move(detail);
+  end_kind_ = revoked ? end_kind::unauthorized : end_kind::forbidden;
+  if (phase_ == phase::writing) arm_kill_timer();
   pump();
 }
 
@@ -232,7 +267,7 @@ void feed_session::cut_off(std::string reason, bool compacted) {
   reads_.clear();
   overflow_pending_ = true;
   finish_reason_ = compacted ? "history compacted; re-read the state" : "overflow; resume with since=" + std::to_string(after_);
-  going_away_ = false;
+  end_kind_ = end_kind::error;
   if (phase_ == phase::writing) arm_kill_timer();
   // The caller pumps (the overflow message goes out once the write in flight is done).
 }
@@ -250,7 +285,7 @@ void feed_session::drain() {
   asio::post(executor_, [s = self()] {
     if (s->phase_ == phase::ended || !s->finish_reason_.empty()) return;
     s->finish_reason_ = "server shutting down";
-    s->going_away_ = true;
+    s->end_kind_ = end_kind::going_away;
     s->control_.clear();
     if (s->phase_ == phase::writing) s->arm_kill_timer();
     s->pump();

@@ -57,10 +57,10 @@ json storage_json(const wal::storage& disk) {
 }  // namespace
 
 void admin_handlers::register_routes(http::router& r) {
-  r.exact(http::verb::get, "/status", [this](http::request_context& c) { return status(c); });
-  r.exact(http::verb::get, "/healthz", [this](http::request_context& c) { return healthz(c); });
-  r.exact(http::verb::get, "/readyz", [this](http::request_context& c) { return readyz(c); });
-  r.exact(http::verb::post, "/v1/admin/snapshot", [this](http::request_context& c) { return snapshot(c); });
+  r.exact(http::verb::get, "/status", http::access::read, [this](http::request_context& c) { return status(c); });
+  r.exact(http::verb::get, "/healthz", http::access::open, [this](http::request_context& c) { return healthz(c); });
+  r.exact(http::verb::get, "/readyz", http::access::open, [this](http::request_context& c) { return readyz(c); });
+  r.exact(http::verb::post, "/v1/admin/snapshot", http::access::admin, [this](http::request_context& c) { return snapshot(c); });
 }
 
 http::response admin_handlers::status(http::request_context& ctx) {
@@ -97,6 +97,8 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"access_log", cfg_.access_log},
         {"log_format", util::to_string(cfg_.log_format)},
         {"metrics", cfg_.metrics},
+        {"tls", cfg_.tls_cert.has_value()},
+        {"tls_client_certificates", cfg_.tls_client_ca.has_value()},
         {"header_timeout_ms", cfg_.header_timeout.count()},
         {"idle_timeout_ms", cfg_.idle_timeout.count()},
         {"shutdown_timeout_ms", cfg_.shutdown_timeout.count()},
@@ -106,9 +108,23 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"feed_queue_messages", cfg_.feed_queue_messages},
         {"feed_queue_bytes", cfg_.feed_queue_bytes},
         {"feed_max_subscribers", cfg_.feed_max_subscribers},
-        {"feed_progress_ms", cfg_.feed_progress.count()}}},
+        {"feed_progress_ms", cfg_.feed_progress.count()},
+        {"auth", cfg_.auth_file.has_value()},
+        {"metrics_public", cfg_.metrics_public},
+        {"cors_origins", cfg_.cors_origins},
+        {"allowed_hosts", cfg_.allowed_hosts},
+        {"rate_limit", cfg_.rate_limit},
+        {"rate_burst", cfg_.rate_burst},
+        {"max_connections", cfg_.max_connections},
+        {"max_connections_per_ip", cfg_.max_connections_per_ip}}},
   };
   body["storage"] = disk_ ? storage_json(*disk_) : json(nullptr);
+  // The configuration and the data directory's layout are the admin's business.
+  const bool admin = !ctx.who || ctx.who->may(auth::role::admin);
+  if (!admin) {
+    body.erase("config");
+    body.erase("storage");
+  }
   if (hub_) {
     const auto f = hub_->stats();
     body["feed"] = {{"subscribers", f.subscribers},

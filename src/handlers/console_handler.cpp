@@ -20,7 +20,7 @@ console_handler::console_handler()
            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'") {}
 
 void console_handler::register_routes(http::router& r) {
-  r.exact(http::verb::get, "/", [this](http::request_context& c) { return page(c); });
+  r.exact(http::verb::get, "/", http::access::open, [this](http::request_context& c) { return page(c); });
 }
 
 http::response console_handler::page(http::request_context& ctx) const {

@@ -1,5 +1,6 @@
 #include "livekv/handlers/kv_handlers.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -76,17 +77,35 @@ http::response precondition_failed(const store::commit_outcome& out, unsigned ve
 
 }  // namespace
 
+namespace {
+
+// The parts of a listing under `prefix` that a token scoped to `scope` may see: its prefixes that
+// lie under `prefix`, sorted, without those inside another.
+std::vector<std::string> scoped_ranges(const std::vector<std::string>& scope, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& p : scope)
+    if (p.starts_with(prefix)) out.push_back(p);
+  std::sort(out.begin(), out.end());
+  std::vector<std::string> disjoint;
+  for (auto& p : out)
+    if (disjoint.empty() || !p.starts_with(disjoint.back())) disjoint.push_back(std::move(p));
+  return disjoint;
+}
+
+}  // namespace
+
 void kv_handlers::register_routes(http::router& r) {
-  r.prefix(http::verb::get, "/v1/kv/", [this](http::request_context& c) { return get(c); });
-  r.prefix(http::verb::put, "/v1/kv/", [this](http::request_context& c) { return put(c); }, limits_.max_value_bytes);
-  r.prefix(http::verb::delete_, "/v1/kv/", [this](http::request_context& c) { return erase(c); });
-  r.exact(http::verb::get, "/v1/kv", [this](http::request_context& c) { return list(c); });
+  r.prefix(http::verb::get, "/v1/kv/", http::access::read, [this](http::request_context& c) { return get(c); });
+  r.prefix(http::verb::put, "/v1/kv/", http::access::write, [this](http::request_context& c) { return put(c); }, limits_.max_value_bytes);
+  r.prefix(http::verb::delete_, "/v1/kv/", http::access::write, [this](http::request_context& c) { return erase(c); });
+  r.exact(http::verb::get, "/v1/kv", http::access::read, [this](http::request_context& c) { return list(c); });
 }
 
 http::response kv_handlers::get(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
   auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
+  if (auto refused = outside_scope(ctx, *key)) return std::move(*refused);
   auto params = params_for(ctx, {"wait", "timeout"});
   if (!params) return http::make_problem(params.error(), v);
   std::optional<std::uint64_t> wait;
@@ -165,6 +184,7 @@ http::response kv_handlers::put(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
   auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
+  if (auto refused = outside_scope(ctx, *key)) return std::move(*refused);
   auto params = params_for(ctx, {"ttl"});
   if (!params) return http::make_problem(params.error(), v);
   std::int64_t ttl_ms = 0;
@@ -222,6 +242,7 @@ http::response kv_handlers::erase(http::request_context& ctx) {
   const unsigned v = ctx.req.version();
   auto key = key_from_path(ctx.rest, limits_.max_key_bytes);
   if (!key) return http::make_problem(key.error(), v);
+  if (auto refused = outside_scope(ctx, *key)) return std::move(*refused);
   if (auto params = params_for(ctx, {}); !params) return http::make_problem(params.error(), v);
   store::commit_request req;
   std::optional<http::response> problem;
@@ -237,6 +258,33 @@ http::response kv_handlers::erase(http::request_context& ctx) {
   }
   ctx.durable = out->durable;
   return http::make_json(http::status_code::ok, {{"key", *key}, {"revision", out->revision}}, v);
+}
+
+store::list_page kv_handlers::list_ranges(const store::list_query& q, const std::vector<std::string>& ranges) const {
+  // Each range is contiguous in key order and they are sorted and disjoint: listing them one
+  // after the other is a listing of their union, and a page's last key resumes it.
+  store::list_page out;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    store::list_query part{ranges[i], q.start_after, q.limit - out.items.size()};
+    auto page = store_.list(part);
+    out.revision = std::max(out.revision, page.revision);
+    for (auto& item : page.items) out.items.push_back(std::move(item));
+    if (page.next) {
+      out.next = out.items.back().key;  // more in this range
+      break;
+    }
+    if (out.items.size() == q.limit) {
+      // Full at the end of this range: as for an unscoped listing, next only when a key follows
+      // (in a later range), so that a client does not ask for an empty page.
+      const bool more = std::any_of(ranges.begin() + static_cast<std::ptrdiff_t>(i) + 1, ranges.end(),
+                                    [&](const std::string& later) {
+                                      return !store_.list({later, q.start_after, 1}).items.empty();
+                                    });
+      if (more && !out.items.empty()) out.next = out.items.back().key;
+      break;
+    }
+  }
+  return out;
 }
 
 http::response kv_handlers::list(http::request_context& ctx) {
@@ -261,7 +309,21 @@ http::response kv_handlers::list(http::request_context& ctx) {
       with_values = *b;
     }
   }
-  const auto page = store_.list(q);
+  std::vector<std::string> ranges;  // with a token scoped below the prefix: the parts it may see
+  if (ctx.who) {
+    switch (ctx.who->scope_of(q.prefix)) {
+      case auth::listing_scope::all: break;
+      case auth::listing_scope::none:
+        return http::make_problem(errc::forbidden,
+                                  "the token '" + ctx.who->name() + "' may not list the prefix '" + q.prefix +
+                                      "' (outside its prefixes)",
+                                  v);
+      case auth::listing_scope::partial:
+        ranges = scoped_ranges(ctx.who->prefixes(), q.prefix);
+        break;
+    }
+  }
+  const auto page = ranges.empty() ? store_.list(q) : list_ranges(q, ranges);
   json items = json::array();
   for (const auto& item : page.items) {
     json j = {{"key", item.key},

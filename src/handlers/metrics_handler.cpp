@@ -8,8 +8,8 @@
 
 namespace livekv::handlers {
 
-void metrics_handler::register_routes(http::router& r) {
-  r.exact(http::verb::get, "/metrics", [this](http::request_context& c) { return scrape(c); });
+void metrics_handler::register_routes(http::router& r, http::access needs) {
+  r.exact(http::verb::get, "/metrics", needs, [this](http::request_context& c) { return scrape(c); });
 }
 
 http::response metrics_handler::scrape(http::request_context& ctx) {

@@ -139,4 +139,21 @@ std::string format_seconds(std::int64_t ms) {
   return buf;
 }
 
+std::optional<http::response> outside_scope(const http::request_context& ctx, std::string_view key) {
+  if (!ctx.who || ctx.who->covers(key)) return std::nullopt;
+  return http::make_problem(errc::forbidden,
+                            "the token '" + ctx.who->name() + "' may not touch the key '" + std::string(key) +
+                                "' (outside its prefixes)",
+                            ctx.req.version());
+}
+
+std::optional<http::response> outside_scope(const http::request_context& ctx, const store::commit_request& req) {
+  if (!ctx.who || ctx.who->unrestricted()) return std::nullopt;
+  for (const auto& op : req.ops)
+    if (auto refused = outside_scope(ctx, op.key)) return refused;
+  for (const auto& c : req.conditions)
+    if (auto refused = outside_scope(ctx, c.key)) return refused;
+  return std::nullopt;
+}
+
 }  // namespace livekv::handlers

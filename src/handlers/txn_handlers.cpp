@@ -168,9 +168,9 @@ json batch_results(const store::commit_request& req, const store::commit_outcome
 void txn_handlers::register_routes(http::router& r) {
   // A CAS body carries two values, as text or base64 (4/3 of the bytes): room for both in base64.
   // Text values full of characters JSON must escape can exceed it; they get 413 naming the limit.
-  r.prefix(http::verb::post, "/v1/cas/", [this](http::request_context& c) { return cas(c); },
+  r.prefix(http::verb::post, "/v1/cas/", http::access::write, [this](http::request_context& c) { return cas(c); },
            std::max(limits_.max_batch_bytes, 2 * (limits_.max_value_bytes / 3 * 4 + 4) + 4096));
-  r.exact(http::verb::post, "/v1/batch", [this](http::request_context& c) { return batch(c); }, limits_.max_batch_bytes);
+  r.exact(http::verb::post, "/v1/batch", http::access::write, [this](http::request_context& c) { return batch(c); }, limits_.max_batch_bytes);
 }
 
 http::response txn_handlers::cas(http::request_context& ctx) {
@@ -214,6 +214,7 @@ http::response txn_handlers::cas(http::request_context& ctx) {
     if (!ttl) return http::make_problem(ttl.error(), v);
     req.ops[0].ttl_ms = *ttl;
   }
+  if (auto refused = outside_scope(ctx, *key)) return std::move(*refused);
   auto out = store_.commit(req);
   if (!out) return http::make_problem(out.error(), v);
   if (!out->applied) {
@@ -234,6 +235,7 @@ http::response txn_handlers::batch(http::request_context& ctx) {
   if (auto params = params_for(ctx, {}); !params) return http::make_problem(params.error(), v);
   auto req = parse_batch(ctx.req.body(), limits_);
   if (!req) return http::make_problem(req.error(), v);
+  if (auto refused = outside_scope(ctx, *req)) return std::move(*refused);
   auto out = store_.commit(*req);
   if (!out) return http::make_problem(out.error(), v);
   if (!out->applied) {

@@ -41,19 +41,20 @@ std::optional<std::uint32_t> parse_ops(std::string_view s) {
 }  // namespace
 
 void watch_handlers::register_routes(http::router& r) {
-  r.exact(http::verb::get, "/wal", [this](http::request_context& c) { return websocket(c); });
-  r.exact(http::verb::get, "/v1/watch", [this](http::request_context& c) { return watch(c); });
-  r.prefix(http::verb::get, "/v1/watch/", [this](http::request_context& c) { return watch_key(c); });
+  r.exact(http::verb::get, "/wal", http::access::read, [this](http::request_context& c) { return websocket(c); });
+  r.exact(http::verb::get, "/v1/watch", http::access::read, [this](http::request_context& c) { return watch(c); });
+  r.prefix(http::verb::get, "/v1/watch/", http::access::read, [this](http::request_context& c) { return watch_key(c); });
   // Room for the largest key list the batch limits allow, as JSON strings.
-  r.exact(http::verb::post, "/v1/watch", [this](http::request_context& c) { return watch_keys(c); },
+  r.exact(http::verb::post, "/v1/watch", http::access::read, [this](http::request_context& c) { return watch_keys(c); },
           limits_.max_keys * (limits_.max_key_bytes * 6 + 4) + 64);
 }
 
 std::optional<http::response> watch_handlers::subscribe(http::request_context& ctx, feed::subscription& sub,
                                                         bool sse, bool keys_in_query) {
   const unsigned v = ctx.req.version();
-  auto params = keys_in_query ? params_for(ctx, {"prefix", "key", "ops", "since", "include"})
-                              : params_for(ctx, {"ops", "since", "include"});
+  // access_token: an EventSource's bearer token (http/credentials), already checked.
+  auto params = keys_in_query ? params_for(ctx, {"prefix", "key", "ops", "since", "include", "access_token"})
+                              : params_for(ctx, {"ops", "since", "include", "access_token"});
   if (!params) return http::make_problem(params.error(), v);
   for (const auto& [name, value] : *params) {
     if (name == "prefix") {
@@ -80,6 +81,28 @@ std::optional<http::response> watch_handlers::subscribe(http::request_context& c
       sub.with_prev = true;
     }
   }
+  if (ctx.who) {
+    // The token's scope, on top of what the client asked: a key or prefix wholly outside it is
+    // refused (the client should know), one partly inside is narrowed to the scope.
+    for (const auto& key : sub.filter.keys())
+      if (auto refused = outside_scope(ctx, key)) return refused;
+    if ((!sub.filter.prefix().empty() || sub.filter.keys().empty()) &&
+        ctx.who->scope_of(sub.filter.prefix()) == auth::listing_scope::none)
+      return http::make_problem(errc::forbidden,
+                                "the token '" + ctx.who->name() + "' may not watch the prefix '" +
+                                    sub.filter.prefix() + "' (outside its prefixes)",
+                                v);
+    if (!ctx.who->unrestricted()) sub.filter.set_scope(ctx.who->prefixes());
+    // Read events tell who read what: the audit stream is the admin's.
+    sub.needs = sub.filter.wants_reads() ? auth::role::admin : auth::role::read;
+    if (!ctx.who->may(sub.needs))
+      return http::make_problem(errc::forbidden,
+                                "the token '" + ctx.who->name() + "' lacks the admin role that read events (ops=" +
+                                    "all, reads, get, list) need",
+                                v);
+    sub.who = ctx.who;
+  }
+  sub.connection_slot = ctx.connection_slot;
   if (sse) {
     // EventSource reconnects with the id of the last event it saw: that is the resume point.
     if (const auto h = ctx.req.find("Last-Event-ID"); h != ctx.req.end() && !h->value().empty()) {
@@ -121,9 +144,9 @@ http::response watch_handlers::websocket(http::request_context& ctx) {
     res.set(http::field::connection, "Upgrade");
     return res;
   }
-  ctx.take_over = [env = env_, sub = std::move(sub)](boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&,
+  ctx.take_over = [env = env_, sub = std::move(sub)](http::taken_stream&& s, boost::beast::flat_buffer&&,
                                                      http::request&& req) mutable {
-    std::make_shared<feed::ws_session>(std::move(s), env, std::move(sub))->start(std::move(req));
+    feed::start_ws_session(std::move(s), env, std::move(sub), std::move(req));
   };
   return http::response{http::status_code::switching_protocols, v};
 }
@@ -138,9 +161,9 @@ http::response start_sse(http::request_context& ctx, feed::feed_env env, feed::s
     res.set(http::field::cache_control, "no-cache");
     return res;
   }
-  ctx.take_over = [env, sub = std::move(sub), id = std::string(ctx.request_id)](
-                      boost::beast::tcp_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
-    std::make_shared<feed::sse_session>(std::move(s), env, std::move(sub), std::move(id))->start();
+  ctx.take_over = [env, sub = std::move(sub), id = std::string(ctx.request_id), head = std::string(ctx.extra_head)](
+                      http::taken_stream&& s, boost::beast::flat_buffer&&, http::request&&) mutable {
+    feed::start_sse_session(std::move(s), env, std::move(sub), std::move(id), std::move(head));
   };
   return http::response{http::status_code::ok, ctx.req.version()};
 }

@@ -37,6 +37,12 @@ const problem_kind& problem_for(errc code) noexcept {
       {s::service_unavailable, "read_only", "Server is read-only"},
       {s::insufficient_storage, "insufficient_storage", "Insufficient storage"},
       {s::service_unavailable, "storage_failed", "Storage failed"},
+      {s::unauthorized, "unauthorized", "Authentication required"},
+      {s::forbidden, "forbidden", "Forbidden"},
+      {s::forbidden, "origin_not_allowed", "Origin not allowed"},
+      {s::misdirected_request, "host_not_allowed", "Host not allowed"},
+      {s::too_many_requests, "rate_limited", "Too many requests"},
+      {s::service_unavailable, "too_many_connections", "Too many connections"},
       {s::internal_server_error, "internal", "Internal error"},
   };
   static_assert(std::size(table) == static_cast<std::size_t>(errc::internal) + 1);

@@ -4,12 +4,12 @@
 
 namespace livekv::http {
 
-void router::exact(verb method, std::string path, handler h, std::size_t max_body) {
-  routes_.push_back({method, std::move(path), false, std::move(h), max_body});
+void router::exact(verb method, std::string path, access needs, handler h, std::size_t max_body) {
+  routes_.push_back({method, std::move(path), false, std::move(h), max_body, needs});
 }
 
-void router::prefix(verb method, std::string path_prefix, handler h, std::size_t max_body) {
-  routes_.push_back({method, std::move(path_prefix), true, std::move(h), max_body});
+void router::prefix(verb method, std::string path_prefix, access needs, handler h, std::size_t max_body) {
+  routes_.push_back({method, std::move(path_prefix), true, std::move(h), max_body, needs});
 }
 
 router::match router::find(verb method, std::string_view path) const {
@@ -37,6 +37,7 @@ router::match router::find(verb method, std::string_view path) const {
     if (r.method == method) {
       m.target = &r.h;
       m.max_body = r.max_body;
+      m.needs = r.needs;
       m.index = static_cast<std::size_t>(&r - routes_.data());
     }
     if (r.method == verb::get) get_route = &r;
@@ -44,6 +45,7 @@ router::match router::find(verb method, std::string_view path) const {
   if (!m.target && method == verb::head && get_route) {
     m.target = &get_route->h;
     m.max_body = get_route->max_body;
+    m.needs = get_route->needs;
     m.index = static_cast<std::size_t>(get_route - routes_.data());
   }
   if (m.target) {

@@ -9,7 +9,13 @@ void filter::add_key(std::string key) {
   if (it == keys_.end() || *it != key) keys_.insert(it, std::move(key));
 }
 
+bool filter::in_scope(std::string_view key) const noexcept {
+  return scope_.empty() ||
+         std::any_of(scope_.begin(), scope_.end(), [&](const std::string& p) { return key.starts_with(p); });
+}
+
 bool filter::matches_key(std::string_view key) const noexcept {
+  if (!in_scope(key)) return false;
   if (keys_.empty()) return key.starts_with(prefix_);
   // A key set and a prefix together mean either (the query gave both).
   if (!prefix_.empty() && key.starts_with(prefix_)) return true;
@@ -23,8 +29,12 @@ filter::verdict filter::judge(const event& ev, std::vector<bool>& keep) const {
     case event_kind::get:
       return matches_key(ev.subject) ? verdict::whole : verdict::skip;
     case event_kind::list:
-      // A listing concerns this subscriber when it reads inside the watched prefix.
-      return !prefix_.empty() && ev.subject.starts_with(prefix_) ? verdict::whole : verdict::skip;
+      // A listing concerns this subscriber when it reads inside the watched prefix (and, with a
+      // scope, inside it too: a listing of a wider prefix may have read keys outside).
+      return ((!prefix_.empty() && ev.subject.starts_with(prefix_)) || (prefix_.empty() && keys_.empty())) &&
+                     in_scope(ev.subject)
+                 ? verdict::whole
+                 : verdict::skip;
     case event_kind::batch: {
       keep.assign(ev.ops.size(), false);
       std::size_t n = 0;

@@ -9,85 +9,17 @@
 //
 // Environment: LIVEKV_CHROMIUM overrides /usr/bin/chromium. Exit status 0 when every check passed.
 // Every wait is bounded; the whole run is bounded by RUN_LIMIT_MS.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, WAIT_MS, binaryArg, check, runLimit, servers, startLivekv, step, stopLivekv,
+         tally } from "./harness.mjs";
 
-const WAIT_MS = 15_000;       // one page-side condition (an event reaching the table, a state change)
 const RUN_LIMIT_MS = 150_000; // below ctest's TIMEOUT, so a hang still ends with our own report
-const CHROMIUM = process.env.LIVEKV_CHROMIUM || "/usr/bin/chromium";
-
-const binary = process.argv[2];
-if (!binary) {
-  console.error("usage: node console_test.mjs <livekv-binary>");
-  process.exit(2);
-}
-
-// ---- a tiny harness ----------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${err.message}`);
-    throw err;  // later steps build on this one
-  }
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// ---- the server --------------------------------------------------------------------------------
-// Starts livekv (on an ephemeral port unless told) and resolves with its base URL, read from the
-// line the server prints on stdout once it is ready.
-const servers = new Set();  // every livekv started, so that no path out of the test leaves one running
-
-function startServer(port = 0, extraArgs = []) {
-  const child = spawn(binary, ["--port", String(port), "--in-memory", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
-  servers.add(child);
-  child.on("exit", () => servers.delete(child));
-  let stderr = "";
-  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-8192); });
-  const ready = new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${WAIT_MS} ms\n${stderr}`)), WAIT_MS);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /livekv listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`livekv exited early (code ${code}, signal ${signal})\n${stderr}`));
-    });
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  return { child, ready, stderr: () => stderr };
-}
-
-// Resolves with the exit status (a signal name if it was killed by one).
-async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
-  child.kill("SIGTERM");  // a graceful drain, which ends with status 0 (ASan's leak check runs then too)
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const status = await exited;
-  clearTimeout(timer);
-  return status;
-}
+const binary = binaryArg("console_test.mjs");
+const startServer = (port = 0, extraArgs = []) => startLivekv(binary, extraArgs, port);
+const stopServer = stopLivekv;
 
 // Every securitypolicyviolation event in `page` lands in pageProblems: what the console message
 // check below might miss (a message worded differently) the event still reports. The listener is
@@ -109,11 +41,7 @@ let context = null;
 const pageProblems = [];  // script errors and CSP violations: the page must produce none
 const consoleLog = [];    // the page's other errors and warnings, shown when a step fails
 
-const watchdog = setTimeout(() => {
-  console.log(`FAIL the run took longer than ${RUN_LIMIT_MS} ms`);
-  for (const child of servers) child.kill("SIGKILL");
-  process.exit(1);  // playwright-core kills the browser it launched on exit
-}, RUN_LIMIT_MS);
+const watchdog = runLimit(RUN_LIMIT_MS);
 
 try {
   const base = await server.ready;
@@ -148,8 +76,7 @@ try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
@@ -366,8 +293,8 @@ try {
     check(code === 0, `exit status ${code}`);
   });
 } catch (err) {
-  if (failed === 0) {
-    failed += 1;
+  if (tally.failed === 0) {
+    tally.failed += 1;
     console.log(`FAIL ${err.message}`);
   }
 } finally {
@@ -375,8 +302,8 @@ try {
   if (context) await context.close().catch(() => {});
   for (const child of [...servers]) await stopServer(child);
   rmSync(profile, { recursive: true, force: true });
-  if (failed > 0 && consoleLog.length) console.log(`--- page console ---\n${consoleLog.slice(-30).join("\n")}`);
-  if (failed > 0 && server.stderr()) console.log(`--- livekv stderr (tail) ---\n${server.stderr()}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  if (tally.failed > 0 && consoleLog.length) console.log(`--- page console ---\n${consoleLog.slice(-30).join("\n")}`);
+  if (tally.failed > 0 && server.stderr()) console.log(`--- livekv stderr (tail) ---\n${server.stderr()}`);
+  console.log(`${tally.passed} passed, ${tally.failed} failed`);
+  process.exit(tally.failed === 0 ? 0 : 1);
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the web console's real-browser test: installs the pinned node dependencies when they are
 # missing or stale, then drives Debian's Chromium against the given binary.
-#   tests/browser/run.sh <livekv-binary>
+#   tests/browser/run.sh <livekv-binary> [test script, default console_test.mjs]
 # Needs node (18 or later), npm and /usr/bin/chromium (scripts/install-deps.sh installs them);
 # the first run downloads playwright-core from the npm registry.
 set -euo pipefail
-[[ $# -eq 1 ]] || { echo "usage: $0 <livekv-binary>" >&2; exit 2; }
+[[ $# -eq 1 || $# -eq 2 ]] || { echo "usage: $0 <livekv-binary> [test.mjs]" >&2; exit 2; }
 bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -46,4 +46,4 @@ stamp=$here/node_modules/.livekv-lock-stamp
   fi
 ) 9>"${TMPDIR:-/tmp}/livekv-browser-npm.lock"
 
-exec node "$here/console_test.mjs" "$bin"
+exec node "$here/${2:-console_test.mjs}" "$bin"

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace livekv::test {
 namespace {
@@ -97,6 +99,42 @@ TEST(cli_test, a_port_already_in_use_exits_nonzero_with_a_message) {
   EXPECT_NE(r.status.value, 0);
   EXPECT_NE(r.err.find(std::to_string(first.port())), std::string::npos) << r.err;
   EXPECT_TRUE(first.terminate().exited_with(0));
+}
+
+TEST(cli_test, hash_token_prints_a_token_and_the_auth_file_entry_that_admits_it) {
+  const auto a = run_livekv({"--hash-token"});
+  ASSERT_TRUE(a.status.exited_with(0)) << a.status << "\n" << a.err;
+  ASSERT_TRUE(a.out.starts_with("token: ")) << a.out;
+  const auto token = a.out.substr(7, a.out.find('\n') - 7);
+  EXPECT_EQ(token.size(), 43u) << a.out;
+  const auto entry = a.out.substr(a.out.find("entry: ") + 7);
+  EXPECT_NE(entry.find("\"token_sha256\": \""), std::string::npos) << a.out;
+  EXPECT_EQ(entry.find(token), std::string::npos) << "the entry holds the hash, never the token";
+  const auto b = run_livekv({"--hash-token"});
+  EXPECT_NE(a.out, b.out) << "a new token each time";
+
+  // The entry, named, is a file the server starts with.
+  temp_dir dir;
+  std::string line = entry.substr(0, entry.find('\n'));
+  line.replace(line.find("NAME"), 4, "ci");
+  std::ofstream(dir / "auth.json") << "[" << line << "]\n";
+  server_process srv({"--in-memory", "--auth-file", (dir / "auth.json").string()});
+  ASSERT_TRUE(srv.start()) << srv.stderr_text();
+  EXPECT_EQ(http_client(srv.port()).get("/healthz").status, 200);
+}
+
+TEST(cli_test, a_broken_auth_file_refuses_the_start_naming_the_file_the_line_and_the_reason) {
+  temp_dir dir;
+  std::ofstream(dir / "auth.json") << "[\n  {\"name\": \"ci\",\n   oops}\n]\n";
+  const auto r = run_livekv({"--in-memory", "--port", "0", "--auth-file", (dir / "auth.json").string()});
+  EXPECT_EQ(r.status.how, exit_status::kind::exited) << r.status;
+  EXPECT_NE(r.status.value, 0);
+  EXPECT_NE(r.err.find((dir / "auth.json").string() + ":3:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("listening"), std::string::npos) << "never served";
+
+  const auto missing = run_livekv({"--in-memory", "--port", "0", "--auth-file", (dir / "none.json").string()});
+  EXPECT_NE(missing.status.value, 0);
+  EXPECT_NE(missing.err.find("none.json"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST_F(errors_test, value_larger_than_max_value_bytes_is_413_value_too_large) {
 TEST_F(errors_test, declared_oversized_body_is_refused_before_it_is_sent) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/big HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n\r\n"));
+  ASSERT_TRUE(sock.send("PUT /v1/kv/big HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n"));
   // Not one body byte is sent: the answer must come from the header alone.
   const auto res = sock.read_response();
   EXPECT_TRUE(is_problem(res, 413, "value_too_large"));
@@ -106,7 +106,7 @@ TEST_F(errors_test, declared_oversized_body_is_refused_before_it_is_sent) {
 TEST_F(errors_test, chunked_body_that_grows_over_the_limit_is_413_value_too_large) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  std::string req = "PUT /v1/kv/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string req = "PUT /v1/kv/big HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 4; ++i) req += "190\r\n" + std::string(0x190, 'c') + "\r\n";  // 4 x 400 bytes
   req += "0\r\n\r\n";
   ASSERT_TRUE(sock.send(req)) << sock.error();
@@ -119,7 +119,7 @@ TEST_F(errors_test, chunked_body_that_grows_over_the_limit_is_413_value_too_larg
 TEST_F(errors_test, chunked_body_within_the_limit_is_stored) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+  ASSERT_TRUE(sock.send("PUT /v1/kv/chunked HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                         "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   const auto res = sock.read_response();
   EXPECT_EQ(res.status, 201) << res;
@@ -127,7 +127,7 @@ TEST_F(errors_test, chunked_body_within_the_limit_is_stored) {
 }
 
 TEST_F(errors_test, put_without_content_length_is_411_length_required) {
-  const auto res = raw_exchange("PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto res = raw_exchange("PUT /v1/kv/k HTTP/1.1\r\nHost: localhost\r\n\r\n");
   EXPECT_TRUE(is_problem(res, 411, "length_required"));
 }
 
@@ -183,19 +183,19 @@ TEST_F(errors_test, garbage_instead_of_http_gets_400_and_the_connection_closes) 
 
 TEST_F(errors_test, bad_input_never_gets_a_5xx_and_the_server_keeps_serving) {
   const std::vector<std::string> requests = {
-      "GET /v1/kv/a HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n",
-      "GET /v1/kv/a HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-      "GET /v1/kv/a HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n",
-      "PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
-      "PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
-      "PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
-      "GET /v1/kv/a\x01 HTTP/1.1\r\nHost: t\r\n\r\n",
-      "GET http://example.com/v1/kv/a HTTP/1.1\r\nHost: t\r\n\r\n",
-      "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n",
-      "GET /v1/kv?limit=%%%% HTTP/1.1\r\nHost: t\r\n\r\n",
-      "GET /v1/kv/%C0%80 HTTP/1.1\r\nHost: t\r\n\r\n",
-      "PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\nContent-Type: \xFF\xFE\r\nContent-Length: 1\r\n\r\nv",
-      "GET /v1/kv/a HTTP/1.1\r\nHost: t\r\nIf-None-Match: ,,,\"\r\n\r\n",
+      "GET /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n",
+      "GET /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+      "GET /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+      "PUT /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      "PUT /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+      "PUT /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n",
+      "GET /v1/kv/a\x01 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET http://example.com/v1/kv/a HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/kv?limit=%%%% HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/kv/%C0%80 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "PUT /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nContent-Type: \xFF\xFE\r\nContent-Length: 1\r\n\r\nv",
+      "GET /v1/kv/a HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: ,,,\"\r\n\r\n",
   };
   for (const auto& req : requests) {
     const auto res = raw_exchange(req);

@@ -30,7 +30,7 @@ class feed_metrics_test : public server_test {
   std::unique_ptr<raw_socket> watch(const std::string& target) {
     auto s = std::make_unique<raw_socket>(server_.port());
     EXPECT_TRUE(s->connected()) << s->error();
-    EXPECT_TRUE(s->send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(s->send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     const auto head = s->read_until("event: progress\ndata: ");
     EXPECT_TRUE(head.has_value());
     if (head) {

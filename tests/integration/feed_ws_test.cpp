@@ -845,7 +845,7 @@ class raw_ws {
 
   testing::AssertionResult upgrade() {
     if (!sock_.connected()) return testing::AssertionFailure() << sock_.error();
-    if (!sock_.send("GET /wal HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    if (!sock_.send("GET /wal HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
       return testing::AssertionFailure() << sock_.error();
     const auto head = sock_.read_until("\r\n\r\n");

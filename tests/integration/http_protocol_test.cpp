@@ -35,9 +35,9 @@ TEST_F(http_protocol_test, pipelined_requests_are_answered_in_order) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
   // Three requests in one write: the server must answer each, in order, on the same connection.
-  ASSERT_TRUE(sock.send("PUT /v1/kv/p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nfirst"
-                        "GET /v1/kv/p HTTP/1.1\r\nHost: t\r\n\r\n"
-                        "GET /v1/kv/missing HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(sock.send("PUT /v1/kv/p HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nfirst"
+                        "GET /v1/kv/p HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                        "GET /v1/kv/missing HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   const auto put = sock.read_response();
   EXPECT_EQ(put.status, 201) << put;
   const auto get = sock.read_response();
@@ -53,8 +53,8 @@ TEST_F(http_protocol_test, pipelined_requests_after_a_rejected_one_are_not_serve
   ASSERT_TRUE(sock.connected()) << sock.error();
   // The PUT lacks a length, so the bytes after its head cannot be framed: the server answers 411
   // and closes instead of guessing where the next request starts.
-  ASSERT_TRUE(sock.send("PUT /v1/kv/a HTTP/1.1\r\nHost: t\r\n\r\n"
-                        "PUT /v1/kv/b HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nb"));
+  ASSERT_TRUE(sock.send("PUT /v1/kv/a HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                        "PUT /v1/kv/b HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nb"));
   EXPECT_TRUE(is_problem(sock.read_response(), 411, "length_required"));
   EXPECT_TRUE(sock.read_until_close().closed);
   EXPECT_EQ(client().get("/v1/kv/b").status, 404);
@@ -63,7 +63,7 @@ TEST_F(http_protocol_test, pipelined_requests_after_a_rejected_one_are_not_serve
 TEST_F(http_protocol_test, expect_100_continue_gets_100_then_the_final_response) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
   const auto interim = sock.read_response();
   ASSERT_EQ(interim.status, 100) << interim;
   ASSERT_TRUE(sock.send("body"));
@@ -76,7 +76,7 @@ TEST_F(http_protocol_test, expect_100_continue_gets_100_then_the_final_response)
 TEST_F(http_protocol_test, expect_100_continue_with_an_oversized_body_gets_413_without_100) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n"
+  ASSERT_TRUE(sock.send("PUT /v1/kv/c HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999\r\n"
                         "Expect: 100-continue\r\n\r\n"));
   EXPECT_TRUE(is_problem(sock.read_response(), 413, "value_too_large"));
 }
@@ -84,7 +84,7 @@ TEST_F(http_protocol_test, expect_100_continue_with_an_oversized_body_gets_413_w
 TEST_F(http_protocol_test, connection_close_closes_after_the_response) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
   const auto res = sock.read_response();
   EXPECT_EQ(res.status, 200) << res;
   EXPECT_FALSE(res.keep_alive);
@@ -104,7 +104,7 @@ TEST_F(http_protocol_test, a_client_closing_mid_request_does_not_disturb_others)
   {
     raw_socket sock(server_.port());
     ASSERT_TRUE(sock.connected()) << sock.error();
-    ASSERT_TRUE(sock.send("PUT /v1/kv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+    ASSERT_TRUE(sock.send("PUT /v1/kv/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc"));
   }  // closed with the body half sent
   EXPECT_EQ(client().put("/v1/kv/y", "v").status, 201);
   EXPECT_EQ(client().get("/v1/kv/x").status, 404);
@@ -121,7 +121,7 @@ TEST_F(http_protocol_test, a_burst_of_connections_queued_at_once_is_served_entir
   }
   for (int i = 0; i < n; ++i)
     ASSERT_TRUE(socks[i]->send("PUT /v1/kv/burst/" + std::to_string(i) +
-                               " HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx"));
+                               " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx"));
   for (int i = 0; i < n; ++i) {
     const auto res = socks[i]->read_response();
     ASSERT_EQ(res.status, 201) << "connection " << i << ": " << res;
@@ -151,9 +151,9 @@ TEST_F(http_protocol_test, an_http_1_1_request_without_host_is_400_and_closes) {
 }
 
 TEST_F(http_protocol_test, a_request_with_two_host_headers_is_400_in_http_1_1_and_1_0) {
-  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
-  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n");
-  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: b\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\n\r\n");
+  expect_400_and_close(server_.port(), "GET /healthz HTTP/1.0\r\nHost: localhost\r\nHost: b\r\n\r\n");
 }
 
 // HTTP/1.0 has no Host requirement (RFC 9112 §3.2 asks it of 1.1 only); an empty Host is allowed too.
@@ -171,13 +171,13 @@ TEST_F(http_protocol_test, http_1_0_without_host_and_http_1_1_with_an_empty_host
 // take the chunks for the next request: serving them would make us disagree (request smuggling).
 TEST_F(http_protocol_test, http_1_0_with_transfer_encoding_chunked_is_400_closes_and_stores_nothing) {
   expect_400_and_close(server_.port(),
-                       "PUT /v1/kv/te HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "PUT /v1/kv/te HTTP/1.0\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                        "5\r\nhello\r\n0\r\n\r\n");
   EXPECT_EQ(client().get("/v1/kv/te").status, 404) << "the chunked body was not stored";
   // The same request in HTTP/1.1 is fine (the control: the 400 above is about the version).
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/te HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+  ASSERT_TRUE(sock.send("PUT /v1/kv/te HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                         "5\r\nhello\r\n0\r\n\r\n"));
   EXPECT_EQ(sock.read_response().status, 201);
 }
@@ -187,7 +187,7 @@ TEST_F(http_protocol_test, http_1_0_with_transfer_encoding_chunked_is_400_closes
 TEST_F(http_protocol_test, a_128_kib_request_target_is_414_uri_too_long_not_431) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("GET /v1/kv/" + std::string(128 * 1024, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n"))
+  ASSERT_TRUE(sock.send("GET /v1/kv/" + std::string(128 * 1024, 'a') + " HTTP/1.1\r\nHost: localhost\r\n\r\n"))
       << sock.error();
   const auto res = sock.read_response();
   EXPECT_TRUE(is_problem(res, 414, "uri_too_long")) << res;
@@ -196,7 +196,7 @@ TEST_F(http_protocol_test, a_128_kib_request_target_is_414_uri_too_long_not_431)
   // The control: a short target with 20 KiB of headers is still 431.
   raw_socket big_headers(server_.port());
   ASSERT_TRUE(big_headers.connected()) << big_headers.error();
-  ASSERT_TRUE(big_headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(20 * 1024, 'p') +
+  ASSERT_TRUE(big_headers.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + std::string(20 * 1024, 'p') +
                                "\r\n\r\n"));
   EXPECT_TRUE(is_problem(big_headers.read_response(), 431, "headers_too_large"));
 }
@@ -266,7 +266,7 @@ class http_timeout_test : public server_test {
 TEST_F(http_timeout_test, a_half_sent_request_head_is_disconnected) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("GET /v1/kv/slow HTTP/1.1\r\nHost: t\r\nX-Slow"));
+  ASSERT_TRUE(sock.send("GET /v1/kv/slow HTTP/1.1\r\nHost: localhost\r\nX-Slow"));
   const auto r = sock.read_until_close(std::chrono::seconds(10));
   EXPECT_TRUE(r.closed) << "still open after 10 s";
   EXPECT_EQ(r.data, "") << "a request that never completed gets no response";
@@ -275,7 +275,7 @@ TEST_F(http_timeout_test, a_half_sent_request_head_is_disconnected) {
 TEST_F(http_timeout_test, a_stalled_request_body_is_disconnected) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("PUT /v1/kv/slow HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf"));
+  ASSERT_TRUE(sock.send("PUT /v1/kv/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhalf"));
   const auto r = sock.read_until_close(std::chrono::seconds(10));
   EXPECT_TRUE(r.closed) << "still open after 10 s";
   EXPECT_EQ(r.data, "") << "a request that never completed gets no response";
@@ -284,7 +284,7 @@ TEST_F(http_timeout_test, a_stalled_request_body_is_disconnected) {
 TEST_F(http_timeout_test, an_idle_keep_alive_connection_is_closed) {
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.connected()) << sock.error();
-  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(sock.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   const auto res = sock.read_response();
   ASSERT_EQ(res.status, 200) << res;
   ASSERT_TRUE(res.keep_alive);

@@ -124,7 +124,7 @@ TEST_F(kv_crud_test, raw_head_response_carries_no_body_bytes) {
   ASSERT_TRUE(sock.connected()) << sock.error();
   // HEAD then GET on one connection: if the HEAD leaked a body, the GET's status line would be
   // preceded by value bytes and fail to parse.
-  ASSERT_TRUE(sock.send("HEAD /v1/kv/k HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(sock.send("HEAD /v1/kv/k HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   const auto head = sock.read_response(default_raw_timeout, true);
   EXPECT_EQ(head.status, 200) << head;
   EXPECT_EQ(head.header("Content-Length"), "10");

@@ -18,7 +18,7 @@ class shutdown_test : public server_test {
   std::unique_ptr<raw_socket> idle_connection() {
     auto sock = std::make_unique<raw_socket>(server_.port());
     EXPECT_TRUE(sock->connected()) << sock->error();
-    EXPECT_TRUE(sock->send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_TRUE(sock->send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     const auto res = sock->read_response();
     EXPECT_EQ(res.status, 200) << res;
     EXPECT_TRUE(res.keep_alive);
@@ -55,7 +55,7 @@ TEST_F(shutdown_test, sigint_exits_zero) {
 TEST_F(shutdown_test, a_request_in_flight_completes_during_shutdown_with_connection_close) {
   auto idle = idle_connection();
   auto busy = request_in_flight(
-      "PUT /v1/kv/last HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+      "PUT /v1/kv/last HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(server_.send_signal(SIGTERM));
   // The idle connection closing proves the drain has begun before the body is sent.
   ASSERT_TRUE(idle->read_until_close().closed);
@@ -73,7 +73,7 @@ TEST_F(shutdown_test, readyz_answers_503_draining_once_shutdown_has_begun) {
   // A GET with a one-byte body and Expect: 100-continue is the one way to hold a /readyz request
   // open across the signal: idle connections are closed by the drain, busy ones are not.
   auto busy = request_in_flight(
-      "GET /readyz HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n");
+      "GET /readyz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(server_.send_signal(SIGTERM));
   ASSERT_TRUE(idle->read_until_close().closed);
   ASSERT_TRUE(busy->send("x"));
@@ -94,7 +94,7 @@ class stuck_shutdown_test : public server_test {
 TEST_F(stuck_shutdown_test, shutdown_timeout_bounds_the_wait_for_a_stuck_request) {
   raw_socket stuck(server_.port());
   ASSERT_TRUE(stuck.connected()) << stuck.error();
-  ASSERT_TRUE(stuck.send("PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(stuck.send("PUT /v1/kv/k HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
   ASSERT_EQ(stuck.read_response().status, 100);
   // The body never comes; only the shutdown timeout can end this request.
   ASSERT_TRUE(server_.send_signal(SIGTERM));

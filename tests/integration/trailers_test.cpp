@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t header_limit = 8 * 1024;
 
 const std::string chunked_head =
-    "PUT /v1/kv/t HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+    "PUT /v1/kv/t HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
 
 // `n` trailer fields of about 1 KiB each, without the final empty line.
 std::string trailer_fields(std::size_t n) {
@@ -71,7 +71,7 @@ TEST_F(trailers_test, one_trailer_field_over_64_kib_gets_431_not_silence) {
 TEST_F(trailers_test, head_and_trailers_arriving_together_are_bounded_together) {
   // Each part alone fits the limit; together they do not. Sent in one write, so the trailer is
   // complete in the buffer when it is parsed.
-  const std::string head = "PUT /v1/kv/t HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(header_limit / 2, 'p') +
+  const std::string head = "PUT /v1/kv/t HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + std::string(header_limit / 2, 'p') +
                            "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
   raw_socket sock(server_.port());
   ASSERT_TRUE(sock.send(head + trailer_fields(header_limit / 2 / 1000 + 2) + "\r\n"));

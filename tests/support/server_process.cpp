@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -28,7 +29,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::string_view listening_prefix = "livekv listening on http://";
+constexpr std::string_view listening_prefix = "livekv listening on http";  // http:// or https://
 // Enough of a failed server's stderr to explain it without flooding the test log.
 constexpr std::size_t max_stderr_in_message = 16 * 1024;
 
@@ -78,11 +79,11 @@ struct child {
   std::string error;  // why spawning failed, when pid is -1
 };
 
-// fork + execve of LIVEKV_BINARY with stdin from /dev/null, stdout into a pipe we read and stderr
+// fork + execve of `program` (a path) with stdin from /dev/null, stdout into a pipe we read and stderr
 // onto `stderr_fd`. Everything the child needs is prepared before fork(): after it, in a
 // multi-threaded parent, only async-signal-safe calls are allowed.
-child spawn(const std::vector<std::string>& args, const env_vars& env, int stderr_fd) {
-  std::vector<std::string> argv_strings{LIVEKV_BINARY};
+child spawn(const std::string& program, const std::vector<std::string>& args, const env_vars& env, int stderr_fd) {
+  std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = child_environment(env);
   std::vector<char*> argv = c_array(argv_strings);
@@ -185,14 +186,18 @@ std::string exit_status::describe() const {
 
 std::ostream& operator<<(std::ostream& os, const exit_status& s) { return os << s.describe(); }
 
-command_output run_livekv(const std::vector<std::string>& args, const env_vars& env, milliseconds timeout) {
+namespace {
+
+// Runs `program` with `args` to its exit (or kills it at `timeout`), collecting its output.
+command_output run_to_exit(const std::string& program, const std::vector<std::string>& args, const env_vars& env,
+                           milliseconds timeout) {
   command_output result;
   std::array<int, 2> err{-1, -1};
   if (::pipe2(err.data(), O_CLOEXEC) != 0) {
     result.err = std::string("pipe2: ") + std::strerror(errno);
     return result;
   }
-  child c = spawn(args, env, err[1]);
+  child c = spawn(program, args, env, err[1]);
   ::close(err[1]);
   if (c.pid < 0) {
     ::close(err[0]);
@@ -231,6 +236,37 @@ command_output run_livekv(const std::vector<std::string>& args, const env_vars& 
   return result;
 }
 
+}  // namespace
+
+command_output run_livekv(const std::vector<std::string>& args, const env_vars& env, milliseconds timeout) {
+  return run_to_exit(LIVEKV_BINARY, args, env, timeout);
+}
+
+command_output run_program(const std::string& name, const std::vector<std::string>& args, milliseconds timeout) {
+  // Looked up here, before fork(): the child may only call async-signal-safe functions.
+  std::string path = name;
+  if (name.find('/') == std::string::npos) {
+    const char* search = std::getenv("PATH");
+    std::string_view dirs = search ? search : "/usr/bin:/bin";
+    path.clear();
+    while (!dirs.empty()) {
+      const auto colon = dirs.find(':');
+      const auto candidate = std::filesystem::path(dirs.substr(0, colon)) / name;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        path = candidate.string();
+        break;
+      }
+      dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    }
+    if (path.empty()) {
+      command_output missing;
+      missing.err = name + ": not found on PATH";
+      return missing;
+    }
+  }
+  return run_to_exit(path, args, {}, timeout);
+}
+
 server_process::server_process(std::vector<std::string> args, env_vars env)
     : args_(std::move(args)),
       env_(std::move(env)),
@@ -262,7 +298,7 @@ testing::AssertionResult server_process::start(milliseconds timeout) {
   failed_tests_at_start_ = testing::UnitTest::GetInstance()->failed_test_count();
   const int err_fd = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (err_fd < 0) return testing::AssertionFailure() << "cannot open " << stderr_path_ << ": " << std::strerror(errno);
-  child c = spawn(full_args(), env_, err_fd);
+  child c = spawn(LIVEKV_BINARY, full_args(), env_, err_fd);
   ::close(err_fd);
   if (c.pid < 0) return testing::AssertionFailure() << "cannot start " << LIVEKV_BINARY << ": " << c.error;
   pid_ = c.pid;

@@ -49,6 +49,11 @@ struct command_output {
 command_output run_livekv(const std::vector<std::string>& args, const env_vars& env = {},
                           std::chrono::milliseconds timeout = default_process_timeout);
 
+// Runs another program (found on PATH unless `name` holds a '/'; curl, openssl) with `args` until
+// it exits, like run_livekv. A program not found gives status not_running and says so in `err`.
+command_output run_program(const std::string& name, const std::vector<std::string>& args,
+                           std::chrono::milliseconds timeout = default_process_timeout);
+
 // One server process at a time, restartable. Unless `args` already name them, every start adds
 // `--host 127.0.0.1 --port 0` and `--data-dir <own temp dir>/data`; the data directory (and so the
 // data) survives restarts and is removed with this object. The child's stderr goes to a file in
@@ -62,7 +67,7 @@ class server_process {
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
 
-  // Starts the binary and waits (bounded) for its `livekv listening on http://HOST:PORT` line.
+  // Starts the binary and waits (bounded) for its `livekv listening on http[s]://HOST:PORT` line.
   // Fails, with the process's stderr in the message, if it exits or stays silent instead.
   // Precondition: not running.
   [[nodiscard]] testing::AssertionResult start(std::chrono::milliseconds timeout = default_process_timeout);

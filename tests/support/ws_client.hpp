@@ -5,7 +5,10 @@
 // (status and problem+json body), so 400/410/426 answers can be checked like any other.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "support/http_client.hpp"
 #include "support/http_response.hpp"
@@ -29,6 +33,19 @@ struct ws_options {
   int receive_buffer_bytes = 0;
   // Extra header fields on the upgrade request.
   header_list headers;
+  // Set: wss://, TLS to a server whose certificate this CA file (PEM) signed, checked for the
+  // name 127.0.0.1. With tls_cert and tls_key also set, the client presents that certificate
+  // (mutual TLS).
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+
+  // Defaults with extra header fields (designated initializers would have to name every field).
+  static ws_options with_headers(header_list h) {
+    ws_options o;
+    o.headers = std::move(h);
+    return o;
+  }
 };
 
 // Not thread-safe: one owner thread (it owns its io_context and connection). After any failure
@@ -40,7 +57,8 @@ class ws_client {
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
 
-  // Connects to 127.0.0.1:port and asks to upgrade `target` (e.g. "/wal?prefix=a&since=3").
+  // Connects to 127.0.0.1:port (with options.tls_ca: and makes the TLS handshake) and asks to
+  // upgrade `target` (e.g. "/wal?prefix=a&since=3").
   // Returns the server's answer to the upgrade request: status 101 when the connection is now a
   // WebSocket (is_open()), otherwise the refusal with its headers and body, or status 0 with
   // `error` when no answer arrived. Precondition: not connected yet.
@@ -78,15 +96,25 @@ class ws_client {
   const std::string& error() const noexcept { return error_; }
 
  private:
+  using plain_ws = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  using tls_ws = boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+
   template <typename Start>
   boost::beast::error_code run(std::chrono::milliseconds timeout, Start&& start);
+  // Calls f(ws) with the WebSocket stream, plain or TLS.
+  template <typename F>
+  decltype(auto) with_ws(F&& f) {
+    return std::visit(std::forward<F>(f), ws_);
+  }
+  boost::asio::ip::tcp::socket& socket();
   void drop() noexcept;
 
   boost::asio::io_context ioc_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  ws_options options_;
+  boost::asio::ssl::context tls_ctx_;  // used with options_.tls_ca
+  std::variant<plain_ws, tls_ws> ws_;
   boost::beast::flat_buffer buffer_;
   std::uint16_t port_;
-  ws_options options_;
   bool open_ = false;
   bool closed_by_server_ = false;
   bool timed_out_ = false;

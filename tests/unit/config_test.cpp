@@ -99,6 +99,33 @@ TEST(config, repair_and_discard_data_are_separate_and_off_by_default) {
   EXPECT_FALSE(parse_config({"--discard-data", "-1"}, env_of({})));
 }
 
+TEST(config, tls_is_off_by_default_and_takes_its_files_from_flags_or_environment) {
+  auto p = parse_config({}, env_of({}));
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->cfg.tls_cert);
+  EXPECT_FALSE(p->cfg.tls_key);
+  EXPECT_FALSE(p->cfg.tls_client_ca);
+  p = parse_config({"--tls-cert", "c.pem", "--tls-client-ca=ca.pem"}, env_of({{"LIVEKV_TLS_KEY", "k.pem"}}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.tls_cert, "c.pem");
+  EXPECT_EQ(p->cfg.tls_key, "k.pem");
+  EXPECT_EQ(p->cfg.tls_client_ca, "ca.pem");
+}
+
+TEST(config, a_tls_certificate_without_its_key_or_the_reverse_is_refused) {
+  auto p = parse_config({"--tls-cert", "c.pem"}, env_of({}));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("--tls-cert needs --tls-key"), std::string::npos) << p.error().message();
+  p = parse_config({}, env_of({{"LIVEKV_TLS_KEY", "k.pem"}}));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("--tls-key needs --tls-cert"), std::string::npos) << p.error().message();
+  p = parse_config({"--tls-client-ca", "ca.pem"}, env_of({}));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("--tls-client-ca needs --tls-cert"), std::string::npos) << p.error().message();
+  p = parse_config({"--tls-cert", ""}, env_of({}));
+  ASSERT_FALSE(p);
+}
+
 TEST(config, unknown_flags_and_missing_values_are_errors) {
   EXPECT_FALSE(parse_config({"--nope"}, env_of({})));
   EXPECT_FALSE(parse_config({"--port"}, env_of({})));

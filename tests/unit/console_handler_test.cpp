@@ -14,7 +14,7 @@ namespace {
 
 http::response get_page(const console_handler& h) {
   http::request req{http::verb::get, "/", 11};
-  http::request_context ctx{req, "/", "", "", "127.0.0.1:1", {}, {}, {}, {}};
+  http::request_context ctx{req, "/", "", "", "127.0.0.1:1", {}, {}, {}, {}, {}, {}, {}};
   return h.page(ctx);
 }
 

@@ -20,9 +20,9 @@ class http_metrics_test : public ::testing::Test {
  protected:
   http_metrics_test() {
     const auto ok = [](request_context& c) { return response{status_code::ok, c.req.version()}; };
-    routes_.exact(verb::get, "/status", ok);
-    routes_.prefix(verb::get, "/v1/kv/", ok);
-    routes_.prefix(verb::put, "/v1/kv/", ok);
+    routes_.exact(verb::get, "/status", http::access::read, ok);
+    routes_.prefix(verb::get, "/v1/kv/", http::access::read, ok);
+    routes_.prefix(verb::put, "/v1/kv/", http::access::read, ok);
   }
 
   const MetricFamily& family(const std::vector<MetricFamily>& all, const std::string& name) {

@@ -20,6 +20,7 @@ forbid() {
 
 forbid util  'config|server\.hpp|server_metrics|net/|http/|handlers/|store/|wal/|hub/|feed/|metrics/' 'util is the ground floor'
 forbid io    'config|server\.hpp|server_metrics|net/|http/|handlers/|store/|wal/|hub/|feed/|metrics/' 'io is the ground floor'
+forbid auth  'config|server\.hpp|server_metrics|net/|http/|handlers/|store/|wal/|hub/|feed/' 'auth decides who may do what; the rooms above ask it'
 forbid store 'config|server\.hpp|server_metrics|net/|http/|handlers/|wal/|hub/|feed/' 'the store knows the log only as store::commit_log'
 forbid wal   'config|server\.hpp|server_metrics|net/|http/|handlers/|hub/|feed/|store/kv_store' 'the WAL reaches the state only as store::state_machine'
 forbid hub   'config|server\.hpp|server_metrics|net/|http/|handlers/|wal/|feed/|store/kv_store' 'the hub reads history only as store::commit_history'

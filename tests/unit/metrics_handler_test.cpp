@@ -24,7 +24,7 @@ struct fixed_collector final : prometheus::Collectable {
 
 http::response get(metrics_handler& h) {
   http::request req{http::verb::get, "/metrics", 11};
-  http::request_context ctx{req, "", "", "", "127.0.0.1:1", {}, {}, {}, {}};
+  http::request_context ctx{req, "", "", "", "127.0.0.1:1", {}, {}, {}, {}, {}, {}, {}};
   return h.scrape(ctx);
 }
 

@@ -15,19 +15,19 @@ router::handler tagged(std::string tag) {
 
 std::string call(const router::match& m) {
   request req;
-  request_context ctx{req, "", "", m.rest, "", {}, {}, {}, {}};
+  request_context ctx{req, "", "", m.rest, "", {}, {}, {}, {}, {}, {}, {}};
   return (*m.target)(ctx).body().text;
 }
 
 class router_test : public ::testing::Test {
  protected:
   void SetUp() override {
-    r_.exact(verb::get, "/status", tagged("status"));
-    r_.exact(verb::get, "/v1/kv", tagged("list"));
-    r_.prefix(verb::get, "/v1/kv/", tagged("get"));
-    r_.prefix(verb::put, "/v1/kv/", tagged("put"));
-    r_.prefix(verb::delete_, "/v1/kv/", tagged("delete"));
-    r_.prefix(verb::get, "/v1/kv/special/", tagged("special"));
+    r_.exact(verb::get, "/status", http::access::read, tagged("status"));
+    r_.exact(verb::get, "/v1/kv", http::access::read, tagged("list"));
+    r_.prefix(verb::get, "/v1/kv/", http::access::read, tagged("get"));
+    r_.prefix(verb::put, "/v1/kv/", http::access::read, tagged("put"));
+    r_.prefix(verb::delete_, "/v1/kv/", http::access::read, tagged("delete"));
+    r_.prefix(verb::get, "/v1/kv/special/", http::access::read, tagged("special"));
   }
   router r_;
 };

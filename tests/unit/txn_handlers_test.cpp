@@ -23,7 +23,7 @@ class txn_handlers_test : public ::testing::Test {
   answer call(bool cas, const std::string& key, const std::string& body) {
     http::request req{http::verb::post, cas ? "/v1/cas/" + key : "/v1/batch", 11};
     req.body() = body;
-    http::request_context ctx{req, "", "", key, "127.0.0.1:1", {}, {}, {}, {}};
+    http::request_context ctx{req, "", "", key, "127.0.0.1:1", {}, {}, {}, {}, {}, {}, {}};
     auto res = cas ? h_.cas(ctx) : h_.batch(ctx);
     return {static_cast<unsigned>(res.result()), json::parse(res.body().view(), nullptr, false)};
   }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "livekv/auth/gate.hpp"
 #include "livekv/feed/feed_counters.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/hub/filter.hpp"
@@ -37,6 +38,8 @@ struct feed_settings {
 // What every feed session needs from the server; all of it outlives the sessions.
 struct feed_env {
   hub::broadcast_hub& hub;
+  // The auth file in force (disabled without --auth-file): a stream asks it again after a reload.
+  const auth::gate& gate;
   server_state& state;
   net::connection_registry& registry;
   feed_counters& counters;
@@ -48,6 +51,19 @@ struct subscription {
   hub::filter filter;
   std::optional<std::uint64_t> since;  // resume: deliver writes with revision > since
   bool with_prev = false;
+  // With --auth-file: who opened the stream and the role it needs (read; admin for read events).
+  // After a reload that removed the token or its role, or changed its prefixes, the stream ends.
+  auth::principal_ptr who;
+  auth::role needs = auth::role::read;
+  std::shared_ptr<const void> connection_slot;  // held while the stream is open (connection caps)
+};
+
+// How a stream ends: the WebSocket close code it gets (SSE simply closes).
+enum class end_kind : std::uint8_t {
+  error,         // overflow, compaction, a refused subscription: 1013 try again later
+  going_away,    // the server drains: 1001
+  unauthorized,  // the token was removed from the auth file: 4401
+  forbidden,     // the token lost the role or its prefixes changed: 4403
 };
 
 // One message to send: an event's shared JSON, or text of its own (control messages, filtered
@@ -94,7 +110,7 @@ class feed_session : public hub::subscriber,
   // Write the whole batch, then call written(). Exactly one write at a time.
   virtual void write(const std::vector<message>& batch) = 0;
   // Finish the stream after the last write: close frame / connection close with `reason`.
-  virtual void finish(std::string_view reason, bool going_away) = 0;
+  virtual void finish(std::string_view reason, end_kind kind) = 0;
   // Tear the connection down now (a write that does not complete).
   virtual void abort() = 0;
 
@@ -103,6 +119,8 @@ class feed_session : public hub::subscriber,
   void fill();
   void cut_off(std::string reason, bool compacted);
   void check_lag();
+  // After a reload of the auth file: ends the stream if its token may no longer hold it.
+  void check_standing();
   void progress();
   void arm_kill_timer();
   bool lagging(std::uint64_t head, std::uint64_t position) const;
@@ -140,7 +158,7 @@ class feed_session : public hub::subscriber,
   // this reason, as "going away" (a drain) or as an error; a subscriber cut off first gets
   // {"op":"overflow"} with its resume point.
   std::string finish_reason_;       // set: the end is decided
-  bool going_away_ = false;
+  end_kind end_kind_ = end_kind::error;
   bool overflow_pending_ = false;   // send {"op":"overflow"} next, then finish
 
   // Read by the hub's thread in tick().
@@ -149,6 +167,7 @@ class feed_session : public hub::subscriber,
   std::atomic<std::int64_t> last_sent_ns_{0};  // steady clock, of the last write started
   std::atomic<bool> tick_posted_{false};
   std::atomic<bool> cut_{false};
+  std::atomic<std::uint64_t> auth_generation_{0};  // of the gate when the token was last checked
 };
 
 }  // namespace livekv::feed

@@ -1,6 +1,8 @@
 #pragma once
 #include <cstddef>
 
+#include <vector>
+
 #include "livekv/http/router.hpp"
 #include "livekv/hub/broadcast_hub.hpp"
 #include "livekv/store/kv_store.hpp"
@@ -29,6 +31,8 @@ class kv_handlers {
  private:
   // The GET answer for `key` as the store has it now.
   http::response read(const std::string& key, const http::request& req) const;
+  // One page of the union of `ranges` (sorted, disjoint prefixes, each under q.prefix).
+  store::list_page list_ranges(const store::list_query& q, const std::vector<std::string>& ranges) const;
   // Publishes a read event when some feed subscriber listens for reads.
   void announce_read(hub::event_kind kind, std::string subject, const http::request_context& ctx, bool found,
                      std::size_t count) const;

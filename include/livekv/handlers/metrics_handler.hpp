@@ -20,7 +20,8 @@ class metrics_handler {
   // serves: the list itself is not synchronized with scrapes (each source's Collect() is).
   void add(const prometheus::Collectable& source) { sources_.push_back(&source); }
 
-  void register_routes(http::router& r);
+  // `needs`: open with --metrics-public (a scraper without a token), else admin.
+  void register_routes(http::router& r, http::access needs);
   http::response scrape(http::request_context& ctx);
 
  private:

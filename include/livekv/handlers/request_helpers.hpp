@@ -48,6 +48,12 @@ void set_value_member(nlohmann::ordered_json& j, const std::string& name, std::s
 result<std::optional<std::string>> value_member(const nlohmann::ordered_json& obj, const std::string& name,
                                                 std::string_view where);
 
+// With --auth-file: the 403 to answer when the request's token may not touch `key` (outside its
+// prefixes); nullopt when it may, or when the server has no auth file.
+std::optional<http::response> outside_scope(const http::request_context& ctx, std::string_view key);
+// The same for every key a commit would read or write: refused whole if one is outside.
+std::optional<http::response> outside_scope(const http::request_context& ctx, const store::commit_request& req);
+
 // Decimal seconds with millisecond precision, for the KV-TTL header.
 std::string format_seconds(std::int64_t ms);
 

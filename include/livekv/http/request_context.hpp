@@ -1,16 +1,19 @@
 #pragma once
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "livekv/auth/gate.hpp"
 #include "livekv/durability.hpp"
 #include "livekv/http/types.hpp"
 
 namespace livekv::http {
+
+struct taken_stream;  // http/taken_stream.hpp: needed only where a connection is handed or taken
 
 // What a handler sees of one request. Lives on the session's stack for the handler call only.
 struct request_context {
@@ -29,9 +32,9 @@ struct request_context {
 
   // Set by a handler that turns the connection into a stream (a WebSocket upgrade, an SSE watch):
   // the session logs the handler's response as the request's outcome without sending it, then
-  // hands its socket, read buffer and request to `take_over` and ends. Called on the connection's
-  // thread, once.
-  using take_over_fn = std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&, request&&)>;
+  // hands its stream (plaintext or TLS, the handshake done), read buffer and request to
+  // `take_over` and ends. Called on the connection's thread, once.
+  using take_over_fn = std::function<void(taken_stream&&, boost::beast::flat_buffer&&, request&&)>;
   take_over_fn take_over;
   std::string_view request_id;  // the id the session gives this request (X-Request-Id)
 
@@ -41,6 +44,16 @@ struct request_context {
   // applied in memory, its outcome on disk is unknown. Not with `defer` (which would be ignored)
   // nor `take_over`.
   durable_ticket durable;
+
+  // With --auth-file, on a route that is not open: who sent the request (its token's entry),
+  // which the handler checks the keys it touches against. Null without an auth file.
+  auth::principal_ptr who;
+  // Header lines ("Name: value\r\n") for a handler that writes its own response head (an SSE
+  // stream): the CORS headers of a request from an allowed origin. Empty otherwise.
+  std::string_view extra_head;
+  // The connection's slot under --max-connections(-per-ip): a handler that takes the connection
+  // over keeps it for as long as the stream is open. Null without those limits.
+  std::shared_ptr<const void> connection_slot;
 };
 
 }  // namespace livekv::http

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,11 @@
 
 namespace livekv::http {
 
+// What a route asks of the caller when the server has an auth file (--auth-file): nothing (open:
+// the health probes and the console's static page), or a token with a role. Without an auth file
+// every route is open.
+enum class access : std::uint8_t { open, read, write, admin };
+
 // Maps verb + path to a handler. Routes are exact ("/status") or prefix routes ("/v1/kv/", whose
 // handler gets the rest of the path). HEAD is served by the GET handler when no HEAD route exists.
 // Built once before the server starts, then read concurrently without locks.
@@ -20,8 +26,8 @@ class router {
   static constexpr std::size_t default_max_body = 64 * 1024;
 
   // `max_body`: the largest request body the route accepts; larger ones get 413 before they are read.
-  void exact(verb method, std::string path, handler h, std::size_t max_body = default_max_body);
-  void prefix(verb method, std::string path_prefix, handler h, std::size_t max_body = default_max_body);
+  void exact(verb method, std::string path, access needs, handler h, std::size_t max_body = default_max_body);
+  void prefix(verb method, std::string path_prefix, access needs, handler h, std::size_t max_body = default_max_body);
 
   struct match {
     const handler* target = nullptr;  // null when no route serves this request
@@ -30,6 +36,9 @@ class router {
     std::string_view rest;            // for prefix routes
     std::size_t max_body = default_max_body;
     std::size_t index = no_route;     // of the route found, for per-route metrics
+    // What the route asks of the caller; a request that found no route needs a known token
+    // (read) before it learns that, so that the routes cannot be probed without one.
+    access needs = access::read;
   };
   match find(verb method, std::string_view path) const;
 
@@ -45,6 +54,7 @@ class router {
     bool is_prefix;
     handler h;
     std::size_t max_body;
+    access needs;
   };
   std::vector<route> routes_;
 };

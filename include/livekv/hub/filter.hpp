@@ -20,6 +20,9 @@ class filter {
   void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
   void add_key(std::string key);
   void set_kinds(std::uint32_t mask) { kinds_ = mask; }
+  // Limits every other choice to keys under one of `prefixes` (an auth token's scope): events of
+  // other keys are skipped, a batch's ops of other keys left out. Empty: no limit.
+  void set_scope(std::vector<std::string> prefixes) { scope_ = std::move(prefixes); }
 
   static constexpr std::uint32_t bit(event_kind k) noexcept { return kind_bit(k); }
   static constexpr std::uint32_t writes_mask = kind_bit(event_kind::put) | kind_bit(event_kind::erase) |
@@ -29,7 +32,7 @@ class filter {
 
   bool wants(event_kind k) const noexcept { return (kinds_ & bit(k)) != 0; }
   bool wants_reads() const noexcept { return (kinds_ & reads_mask) != 0; }
-  bool all_keys() const noexcept { return keys_.empty() && prefix_.empty(); }
+  bool all_keys() const noexcept { return keys_.empty() && prefix_.empty() && scope_.empty(); }
   bool matches_key(std::string_view key) const noexcept;
 
   enum class verdict : std::uint8_t { skip, whole, some };
@@ -43,6 +46,8 @@ class filter {
  private:
   std::string prefix_;
   std::vector<std::string> keys_;  // sorted, unique
+  std::vector<std::string> scope_;  // empty: every key
+  bool in_scope(std::string_view key) const noexcept;
   std::uint32_t kinds_ = writes_mask;
 };
 

@@ -11,6 +11,7 @@
 
 #include "livekv/http/response_head.hpp"
 #include "livekv/http/router.hpp"
+#include "livekv/http/taken_stream.hpp"
 #include "livekv/http/types.hpp"
 #include "livekv/net/connection_registry.hpp"
 #include "livekv/net/deadline.hpp"
@@ -28,16 +29,27 @@ namespace livekv::net {
 // (no asynchronous hop when the request is complete in the buffer), the answer is written with one
 // non-blocking sendmsg of head and body (an asynchronous write only if the socket is full), and the
 // timeouts live in one lazily re-armed timer (net/deadline).
+//
+// Stream is the connection: plaintext (http::tcp_socket, written as above) or TLS
+// (http::tls_stream: the handshake first, under the request timeout; answers written with an
+// asynchronous write, since OpenSSL must not write synchronously on a non-blocking socket; a
+// close_notify before closing). Both are instantiated in http_session.cpp; the plaintext one
+// compiles to exactly the code it was before TLS existed.
+template <class Stream>
 class http_session : public connection_registry::member,
                      public log_wait_batch::waiter,
-                     public std::enable_shared_from_this<http_session> {
+                     public std::enable_shared_from_this<http_session<Stream>> {
  public:
   // The io_context's executor as the socket's concrete executor type: no type-erased executor
   // copies per operation, and no strand (the context has one thread).
   using executor_type = boost::asio::io_context::executor_type;
-  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor_type>;
+  using socket_type = http::tcp_socket;
+  static constexpr bool tls = http::is_tls_v<Stream>;
 
-  http_session(socket_type&& socket, session_env& env);
+  // `stream`: a socket just accepted (for TLS, wrapped in a stream with the current context).
+  // `slot`: the connection's place under --max-connections(-per-ip) (null without them); a stream
+  // the connection becomes keeps it.
+  http_session(Stream&& stream, session_env& env, std::shared_ptr<const void> slot = nullptr);
   ~http_session() override;
   void start();
   void drain() override;
@@ -46,6 +58,9 @@ class http_session : public connection_registry::member,
   using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using handler_fn = void (http_session::*)(boost::beast::error_code, std::size_t);
 
+  socket_type& socket() noexcept { return http::lowest_socket(stream_); }
+  void handshake();  // TLS: before the first request
+  void on_handshake(boost::beast::error_code ec);
   void wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
   void start_request();
@@ -66,6 +81,7 @@ class http_session : public connection_registry::member,
   void resume(std::optional<http::response> replacement, bool keep_alive);  // a deferred answer is ready
   void on_log_done(const status& outcome) override;  // the answer's log write is durable (or failed)
   void reject(errc code, std::string detail);  // answers with a problem and closes
+  void count_refusal(http::status_code code);  // a refusal of the guard, for /metrics
   void reject_trailers();  // 431: header and trailer fields over --max-header-bytes
   void send(http::response&& res, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
@@ -76,7 +92,7 @@ class http_session : public connection_registry::member,
   void log_access(std::size_t bytes);
 
   // Where the connection is; one at a time, changed only on its thread:
-  //   waiting    between requests: reading for a first byte under the idle timeout (a drain
+  //   waiting    before the first request (TLS: its handshake) and between requests: reading for a first byte under the idle timeout (a drain
   //              closes the connection at once)
   //   reading    a request's head and body (timed_: its request timeout runs)
   //   serving    inside the handler
@@ -99,12 +115,18 @@ class http_session : public connection_registry::member,
     std::optional<http::response> replacement;
   };
 
-  socket_type socket_;
+  Stream stream_;
+  // The connection's thread, kept apart from stream_: drain() posts to it from any thread, while
+  // hand_over() may be moving stream_ away on this one.
+  const executor_type executor_;
   deadline deadline_;
   log_wait_batch& log_wait_;  // this thread's answers waiting for the log
   boost::beast::flat_buffer buffer_;
   session_env& env_;
-  std::string client_;
+  std::string client_;     // "ip:port" of the peer
+  std::string client_ip_;  // its address alone: the rate limit's client without a token
+  std::shared_ptr<const void> slot_;
+  request_guard::pass pass_;  // what the guard learnt about the current request
   std::optional<parser_type> parser_;
   std::optional<http::response> res_;  // the response being written
   http::response_head head_;           // its serialized head (reused, so it stops allocating)
@@ -122,7 +144,12 @@ class http_session : public connection_registry::member,
   after_answer then_ = after_answer::next_request;
   bool timed_ = false;     // reading: the current request's timeout is running
   bool draining_ = false;  // the server drains: finish the current request, then close (any phase)
+  bool secured_ = false;   // TLS: the handshake is done (close_notify makes sense from here on)
+  std::string tls_out_;    // TLS: the answer's head and body in one buffer, so one TLS record
   std::size_t discarded_ = 0;
 };
+
+using plain_http_session = http_session<http::tcp_socket>;
+using tls_http_session = http_session<http::tls_stream>;
 
 }  // namespace livekv::net

@@ -11,6 +11,7 @@
 #include "livekv/http/http_metrics.hpp"
 #include "livekv/http/router.hpp"
 #include "livekv/net/connection_registry.hpp"
+#include "livekv/net/request_guard.hpp"
 #include "livekv/server_state.hpp"
 
 namespace spdlog { class logger; }
@@ -35,6 +36,9 @@ struct session_env {
   connection_registry& registry;
   spdlog::logger* access_log;   // null when the access log is off
   http::http_metrics* metrics;  // null in tests that need none
+  // Host, Origin, token and rate checks before a request's route sees it (net/request_guard);
+  // null in tests that need none.
+  const request_guard* guard = nullptr;
 };
 
 }  // namespace livekv::net

@@ -1,7 +1,7 @@
 #pragma once
 // Clang's thread-safety analysis (-Wthread-safety): attributes that say which mutex guards which
 // member and which locks a function needs, acquires or releases, checked at compile time. The
-// clang-tsa preset turns every violation into an error; on other compilers (g++) they expand to
+// clang-fuzz preset turns every violation into an error; on other compilers (g++) they expand to
 // nothing, so they cost nothing and change no code. Reference:
 // https://clang.llvm.org/docs/ThreadSafetyAnalysis.html
 //
