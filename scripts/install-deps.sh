@@ -11,9 +11,10 @@ packages=(
   # libraries
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libjemalloc-dev
   prometheus-cpp-dev   # metrics: prometheus-cpp's data model, Registry and text serializer
-  libssl-dev           # auth: token hashes and randomness (OpenSSL 3)
+  libssl-dev           # TLS, and token hashes and randomness (OpenSSL 3)
   # tests
   libgtest-dev libgmock-dev curl procps python3
+  openssl      # the TLS tests and bench make their own CA and certificates with its command line
   prometheus   # promtool and a real server for the metrics tests
   chromium nodejs npm   # the web console's browser test (tests/browser)
   # benchmarks
