@@ -24,9 +24,16 @@ fi
 # node_modules is rebuilt from package-lock.json when the lock changes; the stamp is the lock it
 # was built from. The lock file serializes presets that ctest runs at the same time.
 stamp=$here/node_modules/.livekv-lock-stamp
+# Set when npm found the registry unreachable in the last ten minutes: the other browser tests of
+# the same run skip at once instead of each waiting out npm's own retries (a minute or more).
+unreachable=${TMPDIR:-/tmp}/livekv-browser-npm.unreachable
 (
   flock 9
   if ! cmp -s "$here/package-lock.json" "$stamp" 2>/dev/null; then
+    if [[ -n $(find "$unreachable" -mmin -10 2>/dev/null) ]]; then
+      echo "SKIPPED: the npm registry was unreachable moments ago (see the first browser test's log)" >&2
+      exit 77
+    fi
     echo "installing node dependencies (npm ci)" >&2
     log=$(mktemp)
     if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) 2>"$log"; then
@@ -35,13 +42,14 @@ stamp=$here/node_modules/.livekv-lock-stamp
       # rather than pass or blame the page. Any other npm failure is a real failure.
       if grep -Eq 'code (SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_[A-Z_]+|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH)' "$log"; then
         echo "SKIPPED: the npm registry is unreachable from here (network or TLS trust), so playwright-core cannot be installed" >&2
+        touch "$unreachable"
         rm -f "$log"
         exit 77
       fi
       rm -f "$log"
       exit 1
     fi
-    rm -f "$log"
+    rm -f "$log" "$unreachable"
     cp "$here/package-lock.json" "$stamp"
   fi
 ) 9>"${TMPDIR:-/tmp}/livekv-browser-npm.lock"
