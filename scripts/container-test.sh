@@ -71,8 +71,10 @@ cleanup() {
 trap cleanup EXIT
 
 # A run killed by a timeout cannot clean up after itself: remove what runs whose process is gone
-# left behind (names carry the process id).
+# left behind (names carry the process id), and buildah's temporary directories (no other run
+# is using them: we hold the lock).
 sweep_stale() {
+  rm -rf "$state"/tmp/buildah[0-9]* "$state"/tmp/storage[0-9]*
   local name pid
   for name in $(podman ps -a --format '{{.Names}}'; podman volume ls --format '{{.Name}}'); do
     [[ $name =~ ^livekv-ct-([0-9]+)- ]] || continue
@@ -122,9 +124,10 @@ EOF
 }
 
 t0=$SECONDS
-# One run at a time prepares the store and the base (a concurrent run waits here).
+# One run at a time per store (another worktree's run waits here): the base import, the sweep
+# and the prune at the end would otherwise pull images from under a concurrent build.
 exec 9>"$state/lock"
-flock -w 600 9 || fail "another run held $state/lock for 10 minutes"
+flock -w 1800 9 || fail "another run held $state/lock for 30 minutes"
 sweep_stale 2>/dev/null || true
 source scripts/lib/bookworm_root.sh
 tarball=$(bookworm_root_tarball "$tag") || skip "no Debian root to make the base image from (debootstrap failed, above)"
@@ -134,7 +137,6 @@ if [ "$(cat "$state/base.stamp" 2>/dev/null)" != "$stamp" ] || ! podman image ex
   import_base "$tarball" || fail "podman import of the base failed"
   echo "$stamp" >"$state/base.stamp"
 fi
-flock -u 9
 if ! err=$(timeout 120 "${pod[@]}" run --rm --pull=never --network none "$base" true 2>&1); then
   skip "podman cannot run a container here: $err"
 fi
