@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
       std::printf("livekv %s\n", std::string(livekv::version).c_str());
       return 0;
     }
+    if (parsed->config_template) {
+      std::fputs(livekv::config_template().c_str(), stdout);
+      return 0;
+    }
     if (parsed->hash_token) {
       const std::string token = livekv::auth::make_token();
       std::printf("token: %s\nentry: {\"name\": \"NAME\", \"token_sha256\": \"%s\", \"roles\": [\"read\"], "
@@ -33,7 +37,10 @@ int main(int argc, char** argv) {
                   token.c_str(), livekv::auth::to_hex(livekv::auth::sha256(token)).c_str());
       return 0;
     }
-    livekv::util::setup_logging(parsed->cfg.log_level, parsed->cfg.log_format);
+    if (auto s = livekv::util::setup_logging(parsed->cfg.log_level, parsed->cfg.log_format, parsed->cfg.log_file); !s) {
+      std::fprintf(stderr, "livekv: %s\n", s.message().c_str());
+      return 2;
+    }
     livekv::mask_stop_signals(true);  // before any thread starts: see server.hpp
     livekv::server srv(std::move(parsed->cfg));
     if (auto s = srv.open(); !s) {

@@ -10,6 +10,7 @@
 
 #include "livekv/net/listener.hpp"
 #include "livekv/util/logging.hpp"
+#include "livekv/util/service_notify.hpp"
 #include "livekv/version.hpp"
 
 namespace livekv {
@@ -38,7 +39,8 @@ server::server(config cfg)
              {cfg_.max_key_bytes, cfg_.max_batch_ops}),
       signals_(std::in_place, pool_->main(), SIGINT, SIGTERM),
       hangup_(std::in_place, pool_->main(), SIGHUP),
-      drain_timer_(std::in_place, pool_->main()) {
+      drain_timer_(std::in_place, pool_->main()),
+      watchdog_timer_(std::in_place, pool_->main()) {
   kv_.register_routes(routes_);
   txn_.register_routes(routes_);
   admin_.register_routes(routes_);
@@ -48,6 +50,7 @@ server::server(config cfg)
 }
 
 server::~server() {
+  watchdog_timer_.reset();
   drain_timer_.reset();
   signals_.reset();
   hangup_.reset();
@@ -179,6 +182,12 @@ status server::run() {
   // A machine-readable line on stdout once ready: scripts and tests read the port from it.
   std::printf("livekv listening on %s://%s:%u\n", scheme, host.c_str(), static_cast<unsigned>(ep.port()));
   std::fflush(stdout);
+  util::notify_ready(fmt::format("serving {}://{}:{} at revision {}", scheme, host, ep.port(), store_.stats().revision));
+  if (const auto every = util::watchdog_interval()) {
+    // Petted from the main io thread: a loop stuck there (or every thread busy) misses it, and
+    // systemd restarts the service.
+    asio::post(pool_->main(), [this, half = *every / 2] { pet_watchdog(half); });
+  }
 
   join();
   hub_.stop();
@@ -204,6 +213,8 @@ void server::request_stop() {
 
 void server::begin_drain() {
   if (state_.draining.exchange(true)) return;
+  util::notify_stopping("draining: finishing in-flight requests");
+  watchdog_timer_->cancel();
   signals_->cancel();
   hangup_->cancel();
   listener_->stop();
@@ -222,8 +233,20 @@ void server::wait_for_hangup() {
   });
 }
 
+void server::pet_watchdog(std::chrono::microseconds every) {
+  util::notify_watchdog();
+  watchdog_timer_->expires_after(every);
+  watchdog_timer_->async_wait([this, every](const boost::system::error_code& ec) {
+    if (!ec) pet_watchdog(every);
+  });
+}
+
 void server::reload() {
+  util::notify_reloading();
+  // First, so that what the reload logs lands in the new file.
+  const auto reopened = util::reopen_log_files();
   spdlog::info("received SIGHUP: reloading");
+  if (!reopened) spdlog::error("SIGHUP: {}; logging goes on in the old file", reopened.message());
   if (gate_.enabled()) {
     if (auto s = gate_.reload(); !s)
       spdlog::error("auth file not reloaded, the previous tokens stay in force: {}", s.message());
@@ -236,6 +259,7 @@ void server::reload() {
     else
       spdlog::error("SIGHUP: TLS certificate not reloaded, the old one stays in use: {}", s.message());
   }
+  util::notify_reloaded();
 }
 
 void server::check_drained() {

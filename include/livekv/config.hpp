@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "livekv/status.hpp"
@@ -14,8 +15,8 @@
 namespace livekv {
 
 // Every setting of the server, parsed into its type once here (consumers never parse a setting
-// again). Each flag --name has an environment variable LIVEKV_NAME (upper case, '-' → '_'); a flag
-// on the command line wins over the variable.
+// again). Each flag --name has an environment variable LIVEKV_NAME (upper case, '-' → '_') and a
+// config file line `name = value`; a flag wins over the variable, the variable over the file.
 struct config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -34,6 +35,7 @@ struct config {
   std::size_t max_batch_bytes = 4 * 1024 * 1024;
   util::log_level log_level = util::log_level::info;
   std::string access_log = "off";  // off | stderr | stdout | a file path
+  std::optional<std::string> log_file;  // --log-file: the server log there instead of stderr
   util::log_format log_format = util::log_format::text;
   // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.
   std::optional<std::string> auth_file;
@@ -65,6 +67,12 @@ struct config {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
+
+  // --config FILE (LIVEKV_CONFIG), if one was read.
+  std::optional<std::string> config_file;
+  // The settings not left at their default, by flag name, with where each came from: "flag",
+  // "env LIVEKV_PORT" or "FILE:LINE" (/status shows them).
+  std::vector<std::pair<std::string, std::string>> sources;
 };
 
 struct parsed_args {
@@ -72,19 +80,24 @@ struct parsed_args {
   bool show_help = false;
   bool show_version = false;
   bool hash_token = false;  // --hash-token: print a new token and its auth-file entry, then exit
+  bool config_template = false;  // --config-template: print a commented config file, then exit
 };
 
 // Looks up an environment variable; injectable so tests need not touch the real environment.
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
 env_lookup process_env();
 
-// Parses flags (argv[1..]) over environment variables over defaults and validates the result.
+// Parses flags (argv[1..]) over environment variables over the config file (--config, or
+// LIVEKV_CONFIG) over defaults and validates the result. Errors in the file name its path and line.
 // Errors (errc::bad_request) name the flag or variable and what was wrong with it; for a flag that
 // takes one of a few words (--fsync, --log-level, --log-format) they also list the accepted words.
 result<parsed_args> parse_config(const std::vector<std::string>& args, const env_lookup& env);
 
 // The --help text.
 std::string help_text();
+// A config file listing every setting with its explanation, commented out at its default
+// (--config-template).
+std::string config_template();
 
 // Parses "10s", "250ms", "2m" or a plain number of seconds.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& s);

@@ -71,11 +71,13 @@ class server {
  private:
   void begin_drain();
   void wait_for_hangup();
-  // SIGHUP: reads the auth file again (a broken one keeps the old, and says why). Streams whose
+  // SIGHUP: reopens the log files (logrotate), reads the auth file again (a broken one keeps the old, and says why). Streams whose
   // token went away or lost its rights close within a tick of the hub. Then the TLS certificate
   // (reload_tls), likewise.
   void reload();
   void check_drained();
+  // WATCHDOG=1 to systemd now and every `every` (half the unit's WatchdogSec) until the drain.
+  void pet_watchdog(std::chrono::microseconds every);
 
   config cfg_;
   // --auth-file, loaded by open() and again on SIGHUP; disabled without the flag. Before the
@@ -117,6 +119,7 @@ class server {
   std::optional<boost::asio::signal_set> signals_;
   std::optional<boost::asio::signal_set> hangup_;  // SIGHUP: reload the auth file and the TLS certificate
   std::optional<boost::asio::steady_timer> drain_timer_;
+  std::optional<boost::asio::steady_timer> watchdog_timer_;  // WatchdogSec: see pet_watchdog
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 

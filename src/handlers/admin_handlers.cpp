@@ -19,6 +19,13 @@ json snapshot_json(const wal::snapshot_info& s) {
 }
 
 // Resident set size as process_resident_memory_bytes reports it; null where /proc is unavailable.
+// Where each setting not at its default came from: {"port": "flag", "data-dir": "FILE:3", ...}.
+json sources_json(const std::vector<std::pair<std::string, std::string>>& sources) {
+  json out = json::object();
+  for (const auto& [name, from] : sources) out[name] = from;
+  return out;
+}
+
 json resident_bytes() {
   const auto usage = metrics::read_process_usage();
   if (!usage) return nullptr;
@@ -116,7 +123,10 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"rate_limit", cfg_.rate_limit},
         {"rate_burst", cfg_.rate_burst},
         {"max_connections", cfg_.max_connections},
-        {"max_connections_per_ip", cfg_.max_connections_per_ip}}},
+        {"max_connections_per_ip", cfg_.max_connections_per_ip},
+        {"log_file", cfg_.log_file ? json(*cfg_.log_file) : json(nullptr)},
+        {"config_file", cfg_.config_file ? json(*cfg_.config_file) : json(nullptr)},
+        {"sources", sources_json(cfg_.sources)}}},
   };
   body["storage"] = disk_ ? storage_json(*disk_) : json(nullptr);
   // The configuration and the data directory's layout are the admin's business.

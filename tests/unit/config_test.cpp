@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <unistd.h>
 
 namespace livekv {
 namespace {
@@ -14,6 +18,23 @@ env_lookup env_of(std::map<std::string, std::string> vars) {
     return it->second;
   };
 }
+
+// A config file in a fresh temporary directory, removed at the end of the test.
+class config_file_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("livekv-config-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& text) {
+    const auto path = (dir_ / "livekv.conf").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::filesystem::path dir_;
+};
 
 TEST(config, defaults_are_documented_values) {
   auto p = parse_config({}, env_of({}));
@@ -158,6 +179,115 @@ TEST(config, durations_and_sizes_take_units) {
   EXPECT_EQ(parse_size("100"), 100u);
   EXPECT_FALSE(parse_size("1 MiB"));
   EXPECT_FALSE(parse_size("MiB"));
+}
+
+
+using config_from_file = config_file_fixture;
+
+TEST_F(config_from_file, sets_every_kind_of_setting) {
+  const auto path = write("# livekv\nport = 9100\nfsync = always\nin-memory = true\nmax-value-bytes = 64KiB\n"
+                          "header-timeout = 250ms\ncors-origin = http://a.example\ncors-origin = http://b.example\n"
+                          "log-file = \"/tmp/with space.log\"\n");
+  auto p = parse_config({"--config", path}, env_of({}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.port, 9100);
+  EXPECT_EQ(p->cfg.fsync, wal::fsync_policy::always);
+  EXPECT_TRUE(p->cfg.in_memory);
+  EXPECT_EQ(p->cfg.max_value_bytes, 64u * 1024u);
+  EXPECT_EQ(p->cfg.header_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(p->cfg.cors_origins, (std::vector<std::string>{"http://a.example", "http://b.example"}));
+  EXPECT_EQ(p->cfg.log_file, "/tmp/with space.log");
+  EXPECT_EQ(p->cfg.config_file, path);
+}
+
+TEST_F(config_from_file, flags_beat_environment_beats_file_beats_defaults) {
+  const auto path = write("port = 9100\nmax-key-bytes = 100\nmax-batch-ops = 7\nfsync = no\n");
+  auto p = parse_config({"--port", "9300", "--config", path},
+                        env_of({{"LIVEKV_PORT", "9200"}, {"LIVEKV_MAX_KEY_BYTES", "200"}}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.port, 9300) << "flag over environment and file";
+  EXPECT_EQ(p->cfg.max_key_bytes, 200u) << "environment over file";
+  EXPECT_EQ(p->cfg.max_batch_ops, 7u) << "file over default";
+  EXPECT_EQ(p->cfg.max_value_bytes, 1024u * 1024u) << "default where nothing sets it";
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"port", "flag"}, {"max-key-bytes", "env LIVEKV_MAX_KEY_BYTES"}, {"max-batch-ops", path + ":3"}, {"fsync", path + ":4"}};
+  EXPECT_EQ(p->cfg.sources, expected);
+}
+
+TEST_F(config_from_file, the_file_may_come_from_livekv_config) {
+  const auto path = write("port = 9400\n");
+  auto p = parse_config({}, env_of({{"LIVEKV_CONFIG", path}}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.port, 9400);
+  EXPECT_EQ(p->cfg.config_file, path);
+}
+
+TEST_F(config_from_file, a_flag_overrides_a_repeatable_setting_of_the_file_whole) {
+  const auto path = write("allowed-host = a.example\nallowed-host = b.example\n");
+  auto p = parse_config({"--config", path, "--allowed-host", "c.example"}, env_of({}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.allowed_hosts, std::vector<std::string>{"c.example"});
+}
+
+TEST_F(config_from_file, errors_name_the_file_and_the_line) {
+  const struct {
+    const char* text;
+    const char* message;  // after "PATH:"
+  } cases[] = {
+      {"port = 1\n\nprot = 2\n", "3: unknown setting 'prot' (livekv --config-template lists them all)"},
+      {"fsync = sometimes\n", "1: invalid value for fsync: 'sometimes' (accepted: always, everysec or no)"},
+      {"# x\nport = 80000\n", "2: invalid value for port: '80000'"},
+      {"port = 1\nport = 2\n", "2: port is set twice (first on line 1)"},
+      {"config = /etc/other.conf\n", "1: unknown setting 'config' (a config file cannot name another)"},
+      {"max-key-bytes = lots\n", "1: invalid value for max-key-bytes: 'lots'"},
+  };
+  for (const auto& c : cases) {
+    const auto path = write(c.text);
+    auto p = parse_config({"--config", path}, env_of({}));
+    ASSERT_FALSE(p) << c.text;
+    EXPECT_EQ(p.error().message(), path + ":" + c.message);
+  }
+  auto syntax = parse_config({"--config", write("a\nport 8080\n")}, env_of({}));
+  ASSERT_FALSE(syntax);
+  EXPECT_NE(syntax.error().message().find("livekv.conf: line 1: expected 'name = value'"), std::string::npos)
+      << syntax.error().message();
+}
+
+TEST_F(config_from_file, a_bad_value_the_environment_overrides_is_still_no_error_but_a_bad_name_is) {
+  // The file's value is never read for a setting the environment sets; its name is still checked.
+  auto p = parse_config({"--config", write("port = nonsense\n")}, env_of({{"LIVEKV_PORT", "9000"}}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.port, 9000);
+  EXPECT_FALSE(parse_config({"--config", write("porrt = 1\n")}, env_of({{"LIVEKV_PORT", "9000"}})));
+}
+
+TEST_F(config_from_file, a_missing_file_is_an_error) {
+  auto p = parse_config({"--config", (dir_ / "absent.conf").string()}, env_of({}));
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("absent.conf"), std::string::npos) << p.error().message();
+}
+
+TEST_F(config_from_file, the_template_lists_every_setting_and_each_sample_is_accepted) {
+  // Uncomment every "# name = value" line of the template: the result must be a valid file that
+  // sets every setting (the samples are examples and defaults, and must parse).
+  std::string uncommented;
+  std::size_t settings = 0;
+  const std::string t = config_template();
+  std::size_t pos = 0;
+  while (pos < t.size()) {
+    auto nl = t.find('\n', pos);
+    std::string line = t.substr(pos, nl - pos);
+    pos = nl == std::string::npos ? t.size() : nl + 1;
+    if (line.rfind("# ", 0) == 0 && line.find(" = ") != std::string::npos && line.find(' ', 2) == line.find(" = ")) {
+      uncommented += line.substr(2) + "\n";
+      ++settings;
+    }
+  }
+  EXPECT_GE(settings, 40u);
+  auto p = parse_config({"--config", write(uncommented)}, env_of({}));
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->cfg.sources.size(), settings) << "every line of the template set its setting";
+  EXPECT_NE(help_text().find("--config FILE  [LIVEKV_CONFIG]"), std::string::npos);
 }
 
 }  // namespace
