@@ -10,13 +10,15 @@ include(GNUInstallDirs)
 set(livekv_pkg_dir ${PROJECT_SOURCE_DIR}/packaging)
 set(livekv_pkg_out ${PROJECT_BINARY_DIR}/packaging)
 
-# The packaged livekv.conf: the package's header (its own settings, uncommented).
+# The packaged livekv.conf: the package's header (its own settings, uncommented), then every
+# setting the built binary has, commented out at its default (cmake/packaged_conf.cmake).
 set(livekv_conf ${livekv_pkg_out}/livekv.conf)
 add_custom_command(
   OUTPUT ${livekv_conf}
-  COMMAND ${CMAKE_COMMAND} -E copy ${livekv_pkg_dir}/livekv.conf.head ${livekv_conf}
-  DEPENDS ${livekv_pkg_dir}/livekv.conf.head
-  COMMENT "Writing packaging/livekv.conf"
+  COMMAND ${CMAKE_COMMAND} -DBINARY=$<TARGET_FILE:livekv> -DHEAD=${livekv_pkg_dir}/livekv.conf.head
+          -DOUTPUT=${livekv_conf} -P ${PROJECT_SOURCE_DIR}/cmake/packaged_conf.cmake
+  DEPENDS livekv ${livekv_pkg_dir}/livekv.conf.head ${PROJECT_SOURCE_DIR}/cmake/packaged_conf.cmake
+  COMMENT "Writing packaging/livekv.conf (its header and livekv --config-template)"
   VERBATIM)
 set(livekv_pkg_outputs ${livekv_conf})
 
