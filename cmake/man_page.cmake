@@ -14,9 +14,12 @@ endif()
 # --help opens with its own name line, which NAME already says (the paragraph before it is the
 # include file's).
 string(REGEX REPLACE "\n\\.PP\nlivekv \\\\- [^\n]*\n" "\n" page "${page}")
-# and then its example commands, one per indented line: help2man would fill them into one
-# paragraph, so they are kept as typed.
+# help2man fills indented lines into one paragraph: the example commands are kept as typed, and
+# each item of a numbered list starts its own line.
 string(REGEX REPLACE "\n\\.IP\n((curl [^\n]*\n)+)" "\n.IP\n.nf\n\\1.fi\n" page "${page}")
+string(REGEX REPLACE "\n([0-9]+\\. )" "\n.br\n\\1" page "${page}")
+# A line of --help that ends in ':' is not a subsection, only the lead-in to what follows.
+string(REGEX REPLACE "\n\\.SS \"([^\"\n]*)\"\n" "\n.PP\n\\1\n" page "${page}")
 
 string(REGEX REPLACE "\\.gz$" "" plain "${OUTPUT}")
 file(WRITE "${plain}" "${page}")
