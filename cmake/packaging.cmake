@@ -44,7 +44,8 @@ endif()
 add_custom_target(livekv_packaging_files ALL DEPENDS ${livekv_pkg_outputs})
 
 install(TARGETS livekv RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/LICENSE
+# copyright: the file Debian's policy asks every package to have in its doc directory.
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/LICENSE ${livekv_pkg_dir}/deb/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The config file and the unit go where the prefix chosen at install time says, which only then
@@ -78,16 +79,18 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME livekv)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "key-value server that speaks HTTP, with a live feed of every write")
-# One string (a CMake list would eat semicolons); the blank line becomes Debian's " ." line.
+# One string (a CMake list would eat semicolons), lines under 80 columns (lintian); the blank
+# line becomes Debian's " ." line.
 set(CPACK_PACKAGE_DESCRIPTION [[
-livekv stores keys and values and serves them over plain HTTP: curl is a full client.
-Every key has revisions, ETags and conditional requests. Compare-and-swap, TTLs and
-atomic batches. A checksummed write-ahead log with group commit and snapshots.
-Every write is streamed live over WebSocket and Server-Sent Events, with resume from
-a revision. Prometheus metrics, health and status endpoints, a web console.
+livekv stores keys and values and serves them over plain HTTP: curl is a
+full client. Every key has revisions, ETags and conditional requests.
+Compare-and-swap, TTLs and atomic batches. A checksummed write-ahead log
+with group commit and snapshots. Every write is streamed live over
+WebSocket and Server-Sent Events, with resume from a revision. Prometheus
+metrics, health and status endpoints, a web console.
 
-This package runs it as the systemd service livekv.service, as user livekv, on
-127.0.0.1:8080, with its data in /var/lib/livekv.]])
+This package runs it as the systemd service livekv.service, as user
+livekv, on 127.0.0.1:8080, with its data in /var/lib/livekv.]])
 set(LIVEKV_DEB_MAINTAINER "livekv maintainers <maintainers@livekv.invalid>"
     CACHE STRING "The .deb's Maintainer field")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${LIVEKV_DEB_MAINTAINER}")

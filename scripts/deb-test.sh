@@ -122,8 +122,9 @@ check "/etc/livekv/livekv.conf is a conffile" \
 if [ -f "$build/packaging/livekv.1.gz" ]; then  # made where help2man was installed
   check "the man page" test -f "$root/usr/share/man/man1/livekv.1.gz"
 fi
-check "/usr/share/doc/livekv/{README.md,LICENSE}" \
-  test -f "$root/usr/share/doc/livekv/README.md" -a -f "$root/usr/share/doc/livekv/LICENSE"
+for doc in README.md LICENSE copyright; do
+  check "/usr/share/doc/livekv/$doc" test -f "$root/usr/share/doc/livekv/$doc"
+done
 user_line=$(in_root getent passwd livekv || true)
 IFS=: read -r _ _ uid _ _ home shell <<<"$user_line"
 if [[ -n $user_line && $uid -lt 1000 && $home == /var/lib/livekv && $shell == /usr/sbin/nologin ]]; then
