@@ -313,7 +313,11 @@ const std::vector<flag_spec>& flags() {
        "One line per request to off (default), stderr, stdout or a file path: method, path, status, "
        "duration, bytes in and out, client address and request id (also sent as X-Request-Id). "
        "Written by a background thread, so it never blocks a request.",
-       [](config& c, const std::string& v) { c.access_log = v; return !v.empty(); }},
+       [](config& c, const std::string& v) {
+         const auto d = util::parse_log_destination(v);
+         if (d) c.access_log = *d;
+         return d.has_value();
+       }},
       {"log-file", "PATH", "/var/log/livekv/livekv.log",
        "Write the server log to this file (appending) instead of stderr. By default it goes to stderr, "
        "where systemd's journal and container runtimes collect it. SIGHUP reopens the file (and an "

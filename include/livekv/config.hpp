@@ -34,7 +34,7 @@ struct config {
   std::size_t max_batch_ops = 1000;
   std::size_t max_batch_bytes = 4 * 1024 * 1024;
   util::log_level log_level = util::log_level::info;
-  std::string access_log = "off";  // off | stderr | stdout | a file path
+  util::log_destination access_log;  // --access-log: off (default), stderr, stdout or a file
   std::optional<std::string> log_file;  // --log-file: the server log there instead of stderr
   util::log_format log_format = util::log_format::text;
   // --auth-file: the tokens allowed in (auth/token_table); none: every client is trusted.

@@ -101,7 +101,7 @@ http::response admin_handlers::status(http::request_context& ctx) {
         {"max_batch_ops", cfg_.max_batch_ops},
         {"max_batch_bytes", cfg_.max_batch_bytes},
         {"log_level", util::to_string(cfg_.log_level)},
-        {"access_log", cfg_.access_log},
+        {"access_log", util::to_string(cfg_.access_log)},
         {"log_format", util::to_string(cfg_.log_format)},
         {"metrics", cfg_.metrics},
         {"tls", cfg_.tls_cert.has_value()},

@@ -131,17 +131,18 @@ status setup_logging(log_level level, log_format format, const std::optional<std
   return status::success();
 }
 
-result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest, log_format format) {
-  if (dest == "off") return std::shared_ptr<spdlog::logger>{};
+result<std::shared_ptr<spdlog::logger>> make_access_log(const log_destination& dest, log_format format) {
+  using kind = log_destination::kind;
+  if (dest.where == kind::off) return std::shared_ptr<spdlog::logger>{};
   spdlog::init_thread_pool(8192, 1);
   std::shared_ptr<spdlog::logger> log;
   try {
-    if (dest == "stderr")
+    if (dest.where == kind::to_stderr)
       log = spdlog::create_async_nb<spdlog::sinks::stderr_sink_mt>("access");
-    else if (dest == "stdout")
+    else if (dest.where == kind::to_stdout)
       log = spdlog::create_async_nb<spdlog::sinks::stdout_sink_mt>("access");
     else {
-      auto sink = open_log_file(dest);
+      auto sink = open_log_file(dest.path);
       if (!sink) return status(errc::internal, "cannot open the access log: " + sink.error().message());
       log = std::make_shared<spdlog::async_logger>("access", *sink, spdlog::thread_pool(),
                                                    spdlog::async_overflow_policy::overrun_oldest);

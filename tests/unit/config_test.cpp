@@ -292,3 +292,24 @@ TEST_F(config_from_file, the_template_lists_every_setting_and_each_sample_is_acc
 
 }  // namespace
 }  // namespace livekv
+
+namespace livekv {
+namespace {
+
+TEST(config, the_access_log_destination_is_parsed_once_into_its_kind) {
+  using kind = util::log_destination::kind;
+  auto d = parse_config({}, env_of({}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cfg.access_log.where, kind::off);
+  auto s = parse_config({"--access-log", "stderr"}, env_of({}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->cfg.access_log.where, kind::to_stderr);
+  auto f = parse_config({}, env_of({{"LIVEKV_ACCESS_LOG", "/var/log/livekv/access.log"}}));
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->cfg.access_log, (util::log_destination{kind::file, "/var/log/livekv/access.log"}));
+  EXPECT_EQ(util::to_string(f->cfg.access_log), "/var/log/livekv/access.log");
+  EXPECT_FALSE(parse_config({"--access-log="}, env_of({})));
+}
+
+}  // namespace
+}  // namespace livekv

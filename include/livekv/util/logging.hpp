@@ -23,8 +23,9 @@ status reopen_log_files();
 
 // The access log: an asynchronous logger (a background thread formats and writes; when it falls
 // behind, the oldest lines are dropped rather than blocking a request). `dest` is stderr, stdout or
-// a file path (appended to, and reopened by reopen_log_files); "off" gives a null pointer. Errors:
-// the file cannot be opened.
-result<std::shared_ptr<spdlog::logger>> make_access_log(const std::string& dest, log_format format = log_format::text);
+// a file (appended to, and reopened by reopen_log_files); off gives a null pointer. Errors: the
+// file cannot be opened.
+result<std::shared_ptr<spdlog::logger>> make_access_log(const log_destination& dest,
+                                                        log_format format = log_format::text);
 
 }  // namespace livekv::util
