@@ -14,6 +14,7 @@ build_packages=(
   libssl-dev           # TLS, and token hashes and randomness (OpenSSL 3)
   libcli11-dev         # the command line, environment and config file parser
   libsystemd-dev       # sd_notify: READY/STOPPING/WATCHDOG under systemd's Type=notify
+  help2man             # the man page, made from --help at build time (without it: none, no failure)
 )
 test_packages=(
   clang   # the clang-fuzz build: clang's -Wthread-safety checks the LIVEKV_GUARDED_BY annotations
