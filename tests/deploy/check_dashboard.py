@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+# The helpers beside this file; no __pycache__ left in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_compose  # noqa: E402
 import promql_names  # noqa: E402
