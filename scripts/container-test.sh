@@ -71,9 +71,14 @@ cleanup() {
 trap cleanup EXIT
 
 # A run killed by a timeout cannot clean up after itself: remove what runs whose process is gone
-# left behind (names carry the process id), and buildah's temporary directories (no other run
-# is using them: we hold the lock).
+# left behind (names carry the process id), and what a killed build leaves: buildah's working
+# containers (with their mounts) and temporary directories. No other run uses them: we hold
+# the lock.
 sweep_stale() {
+  local id
+  for id in $(podman ps -a --external --format '{{.ID}} {{.Names}}' | awk '$2 ~ /-working-container$/ {print $1}'); do
+    podman rm -f "$id" >/dev/null 2>&1 || true
+  done
   rm -rf "$state"/tmp/buildah[0-9]* "$state"/tmp/storage[0-9]*
   local name pid
   for name in $(podman ps -a --format '{{.Names}}'; podman volume ls --format '{{.Name}}'); do
