@@ -20,8 +20,8 @@ set_tests_properties(deploy.dashboard PROPERTIES TIMEOUT 120)
 # (scripts/container-test.sh). Skipped (77) without root, podman or a working container runtime.
 # Measured on the 2-core development VM with other builds running: cold (no cache at all:
 # debootstrap, the build packages, the whole server compiled at -j2 in the image) 7 min 17 s at
-# load 2–3, its build 14 min at load 6–7; warm after a source change (build packages' layer
-# and ccache kept in ${LIVEKV_CACHE:-~/.cache/livekv}/podman) 47 s; warm, sources unchanged, 11 s.
-# That cache holds about 1.2 GB.
+# load 2–3, and the compile alone took 14 min at load 6–7; warm after a source change (the build
+# packages' layer and ccache kept in ${LIVEKV_CACHE:-~/.cache/livekv}/podman) 47 s; warm with the
+# sources unchanged, 11 s. That cache holds about 1.2 GB.
 add_test(NAME deploy.container COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/container-test.sh)
 set_tests_properties(deploy.container PROPERTIES TIMEOUT 2400 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
