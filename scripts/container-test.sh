@@ -28,27 +28,14 @@ command -v runc >/dev/null || skip "runc is not installed (scripts/install-deps.
 
 cache=${LIVEKV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekv}
 state=$cache/podman
-mkdir -p "$state/tmp"
 work=$(mktemp -d)
 run_id=livekv-ct-$$
 image=localhost/livekv-ct:$$
 last_image=localhost/livekv-ct:last
 base=docker.io/library/debian:bookworm-slim
 
-# runc: crun fails on this kind of machine ("cgroups in hybrid mode not supported"). Ulimits at or
-# below the hard limits: podman's defaults exceed them here and setrlimit fails in the container.
-hard_limit() { local v; v=$(ulimit -H "$1"); [ "$v" = unlimited ] && v=$2; echo $((v < $2 ? v : $2)); }
-cat >"$state/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$(hard_limit -n 8192):$(hard_limit -n 8192)", "nproc=$(hard_limit -u 4096):$(hard_limit -u 4096)"]
-[engine]
-runtime = "runc"
-EOF
-# The run root and tmpdir are fixed paths: podman records them in its database and refuses a
-# store opened with others. TMPDIR is where buildah keeps RUN --mount=type=cache (the ccache).
-pod=(env "CONTAINERS_CONF=$state/containers.conf" "TMPDIR=$state/tmp"
-  podman --root "$state/root" --runroot "$state/run" --tmpdir "$state/libpod")
-podman() { "${pod[@]}" "$@"; }
+source scripts/lib/podman_store.sh
+podman_store "$state" 8192
 
 current=""  # the container whose log a failure shows
 fail() {

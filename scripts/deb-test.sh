@@ -61,27 +61,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL  $1${2:+: $2}"; }
-# check NAME COMMAND...: passes when COMMAND succeeds.
-check() {
-  local name=$1
-  shift
-  if "$@" >/dev/null; then pass "$name"; else fail "$name"; fi
-}
+source "$here/lib/checks.sh"
 in_root() { chroot "$root" "$@"; }
-# quiet NAME COMMAND...: runs a noisy step, showing its output only when it fails (then exits).
-quiet() {
-  local name=$1
-  shift
-  if ! "$@" >"$work/step.log" 2>&1; then
-    echo "FAIL  $name:" >&2
-    tail -40 "$work/step.log" >&2
-    exit 1
-  fi
-}
 
 # 1. The package.
 quiet "cpack -G DEB" cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/cpack"
@@ -235,5 +216,4 @@ check "dpkg -P: no unit symlinks left in /etc/systemd" \
   test -z "$(find "$root/etc/systemd" -name 'livekv*' 2>/dev/null)"
 check "dpkg -P: the livekv user stays (Debian's way)" in_root getent passwd livekv
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

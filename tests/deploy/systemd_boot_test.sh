@@ -42,29 +42,16 @@ done
 
 cache=${LIVEKV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekv}
 state=$cache/podman-systemd
-mkdir -p "$state/tmp"
 work=$(mktemp -d /tmp/livekv-systemd-XXXXXX)
 ct=livekv-sysd-$$
 base=localhost/livekv-sysd-base:bookworm
 image=localhost/livekv-sysd:cached
 
-# runc: crun fails on this kind of machine ("cgroups in hybrid mode not supported"). Ulimits at or
-# below the hard limits: podman's defaults exceed them here and setrlimit fails in the container.
 # nofile as close to the unit's LimitNOFILE=65536 as this machine allows: systemd, lacking
 # CAP_SYS_RESOURCE in the container, can only lower the limit it was given.
-hard_limit() { local v; v=$(ulimit -H "$1"); [ "$v" = unlimited ] && v=$2; echo $((v < $2 ? v : $2)); }
+source "$repo/scripts/lib/podman_store.sh"
 nofile=$(hard_limit -n 65536)
-cat >"$state/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$(hard_limit -u 4096):$(hard_limit -u 4096)"]
-[engine]
-runtime = "runc"
-EOF
-# The run root and tmpdir are fixed paths: podman records them in its database and refuses a
-# store opened with others.
-pod=(env "CONTAINERS_CONF=$state/containers.conf" "TMPDIR=$state/tmp"
-  podman --root "$state/root" --runroot "$state/run" --tmpdir "$state/libpod")
-podman() { "${pod[@]}" "$@"; }
+podman_store "$state" "$nofile"
 # in_ct COMMAND...: runs COMMAND in the container, cut off after 60 s.
 in_ct() { timeout 60 "${pod[@]}" exec "$ct" "$@"; }
 # unit_prop NAME: one property of livekv.service, as `systemctl show` gives it.
@@ -79,32 +66,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL  $1${2:+: $2}"; }
-# check NAME COMMAND...: passes when COMMAND succeeds.
-check() {
-  local what=$1
-  shift
-  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
-}
+source "$repo/scripts/lib/checks.sh"
 # abort WHAT: a step the rest depends on failed: says so with the unit's journal, and exits.
 abort() {
   echo "FAIL  $1" >&2
   echo "--- journalctl -u livekv (last 30 lines)" >&2
   in_ct journalctl -u livekv --no-pager -n 30 >&2 2>/dev/null || true
   exit 1
-}
-# quiet NAME COMMAND...: runs a noisy step, showing its output only when it fails (then exits).
-quiet() {
-  local what=$1
-  shift
-  if ! "$@" >"$work/step.log" 2>&1; then
-    echo "FAIL  $what:" >&2
-    tail -40 "$work/step.log" >&2
-    exit 1
-  fi
 }
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or SECONDS pass.
 wait_for() {
@@ -312,5 +280,4 @@ quiet "dpkg -r livekv" in_ct dpkg -r livekv
 check "dpkg -r: stopped ($(unit_prop ActiveState))" [ "$(unit_prop ActiveState)" = inactive ]
 
 say "$((SECONDS - t0)) s in all"
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

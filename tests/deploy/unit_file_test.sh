@@ -17,10 +17,7 @@ command -v systemd-analyze >/dev/null || { echo "skipped: no systemd-analyze (pa
 
 tmp=$(mktemp -d /tmp/livekv-unit-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL  $1${2:+: $2}"; }
+source "$(dirname "$0")/../../scripts/lib/checks.sh"
 
 # has_line LINE: the unit holds LINE exactly (not commented out, not a prefix of another line).
 has_line() {
@@ -99,5 +96,4 @@ else
   fail "systemd-analyze security --offline" "$(cat "$tmp/security")"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done
