@@ -54,6 +54,7 @@ cleanup() {
   podman volume rm -f "$run_id-data" >/dev/null 2>&1 || true
   podman rmi "$image" "$image-build" >/dev/null 2>&1 || true
   rm -rf "$work"
+  podman_store_release
 }
 trap cleanup EXIT
 

@@ -28,8 +28,17 @@ done
 
 # Everything below runs in a mount namespace of its own: the root's /proc and /dev mounts vanish
 # with this script even if it is killed before its trap runs, and never show on the host.
+# Where / is not a mount point (this script inside a chroot: scripts/test.sh under fresh-debian),
+# its propagation cannot be made private; /tmp is then bind-mounted on itself and made private
+# instead, which is where the root's mounts go.
 if [ -z "${LIVEKV_DEB_TEST_NS:-}" ]; then
-  exec env LIVEKV_DEB_TEST_NS=1 unshare --mount --propagation private bash "$0" "$@"
+  if unshare --mount --propagation private true 2>/dev/null; then
+    exec env LIVEKV_DEB_TEST_NS=1 unshare --mount --propagation private bash "$0" "$@"
+  fi
+  exec env LIVEKV_DEB_TEST_NS=private-tmp unshare --mount --propagation unchanged bash "$0" "$@"
+fi
+if [ "$LIVEKV_DEB_TEST_NS" = private-tmp ]; then
+  mount --bind /tmp /tmp && mount --make-rprivate /tmp
 fi
 
 source "$here/lib/bookworm_root.sh"

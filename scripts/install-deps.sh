@@ -26,6 +26,7 @@ test_packages=(
   # deployment tests: the container image (podman with runc), the .deb (cpack's dpkg-shlibdeps,
   # installed into a debootstrap root) and the unit file (systemd-analyze)
   podman runc debootstrap dpkg-dev systemd
+  file   # cpack's .deb generator runs it (with dpkg-shlibdeps) to find the binaries to scan
   python3-yaml   # the compose file and Grafana provisioning are checked as YAML
   # benchmarks
   wrk

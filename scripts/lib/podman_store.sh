@@ -6,6 +6,11 @@
 #   Writes STATE_DIR/containers.conf and sets the array `pod` (the podman command line on that
 #   store); the function `podman` runs it. NOFILE: the open-file limit containers get, capped at
 #   this shell's hard limit.
+# podman_store_release
+#   For the caller's exit trap: unmounts what the store leaves mounted (containers/storage mounts
+#   its overlay directory on itself and never unmounts it). Left mounted, it keeps the root of a
+#   chroot the test ran in (scripts/test.sh under fresh-debian) from being removed; podman mounts
+#   it again on its next use.
 #
 # runc: crun fails on this kind of machine ("cgroups in hybrid mode not supported"). Ulimits at or
 # below the hard limits: podman's defaults exceed them here, and setrlimit fails in the container.
@@ -29,5 +34,11 @@ podman_store() {
     "$nofile" "$nofile" "$nproc" "$nproc" >"$state/containers.conf"
   pod=(env "CONTAINERS_CONF=$state/containers.conf" "TMPDIR=$state/tmp"
     podman --root "$state/root" --runroot "$state/run" --tmpdir "$state/libpod")
+  podman_store_dir=$state
+}
+podman_store_release() {
+  if mountpoint -q "$podman_store_dir/root/overlay" 2>/dev/null; then
+    umount "$podman_store_dir/root/overlay" 2>/dev/null || umount -l "$podman_store_dir/root/overlay" || true
+  fi
 }
 podman() { "${pod[@]}" "$@"; }

@@ -63,6 +63,7 @@ prop_is_not() { [ "$(unit_prop "$1")" != "$2" ]; }
 cleanup() {
   timeout 60 "${pod[@]}" rm -f -t 0 "$ct" >/dev/null 2>&1 || true
   rm -rf "$work"
+  podman_store_release
 }
 trap cleanup EXIT
 
