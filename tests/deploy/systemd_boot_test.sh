@@ -133,6 +133,12 @@ if [ "$(cat "$state/base.stamp" 2>/dev/null)" != "$stamp" ] || ! podman image ex
   quiet "podman import" podman import -q --change 'CMD ["/sbin/init"]' "$tarball" "$base"
   echo "$stamp" >"$state/base.stamp"
 fi
+# A machine where podman cannot run a container at all (a chroot, a host without a usable
+# runtime) would fail the build's first RUN below: say so as a skip, as scripts/container-test.sh
+# does.
+if ! err=$(timeout 60 "${pod[@]}" run --rm --pull=never --network none "$base" true 2>&1); then
+  skip "podman cannot run a container here: $err"
+fi
 # --layers: an unchanged Containerfile, base and Depends reuse the cached layer, and the build
 # takes a second. The empty context: the Containerfile copies nothing in.
 mkdir -p "$work/context"
